@@ -1,0 +1,241 @@
+/**
+ * The local S3 stand-in: s3rver on 127.0.0.1, with three gaps closed so that code passing here passes on
+ * AWS too (aws-notes §7):
+ * - conditional requests: `If-None-Match` / `If-Match` on PUT, GET and HEAD answer 412 like S3 (s3rver
+ *   ignores them), and PUTs to one key are serialised so a compare-and-swap really is atomic;
+ * - ListObjectsV2 paging: s3rver builds continuation tokens with DES, which OpenSSL 3 refuses; paging is
+ *   served with our own opaque tokens instead;
+ * - object-created events are exposed with the real object size and ETag for the notification bridge.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import type Koa from 'koa';
+import S3rver from 's3rver';
+
+/** A running local S3. */
+export interface LocalS3 {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly directory: string;
+  /** Subscribes to object events (`ObjectCreated:*`, `ObjectRemoved:*`) in s3rver's record shape. */
+  onEvent(listener: (event: S3rverEvent) => void): () => void;
+  /** A client configured for this endpoint (path style, dummy credentials, checksums only when required). */
+  createClient(): S3Client;
+  close(): Promise<void>;
+}
+
+/** The record s3rver emits (not AWS's exact format: see infra/local/s3-notifications.ts). */
+export interface S3rverEvent {
+  Records: Array<{
+    eventName: string;
+    eventTime: string;
+    s3: {
+      bucket: { name: string };
+      object: { key: string; size?: number; eTag?: string; sequencer: string };
+    };
+  }>;
+}
+
+export interface StartLocalS3Options {
+  buckets: string[];
+  /** Where objects live; a fresh temp dir (removed on close) when absent. */
+  directory?: string;
+  port?: number;
+}
+
+interface ListState {
+  truncated: boolean;
+  lastKey: string | undefined;
+}
+
+interface KoaContextLike {
+  method: string;
+  path: string;
+  query: Record<string, string | string[] | undefined>;
+  querystring: string;
+  headers: Record<string, string | string[] | undefined>;
+  status: number;
+  body: unknown;
+  set(name: string, value: string): void;
+  store: FilesystemStore;
+}
+
+interface FilesystemStore {
+  listObjects(
+    bucket: string,
+    options: unknown,
+  ): Promise<{ objects: Array<{ key: string }>; isTruncated: boolean }>;
+  getMetadata(bucket: string, key: string): Promise<Record<string, string>>;
+}
+
+const TOKEN_PREFIX = 'wd1.';
+const encodeToken = (key: string): string => TOKEN_PREFIX + Buffer.from(key, 'utf8').toString('base64url');
+const decodeToken = (token: string): string | undefined =>
+  token.startsWith(TOKEN_PREFIX)
+    ? Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8')
+    : undefined;
+
+const header = (ctx: KoaContextLike, name: string): string | undefined => {
+  const value = ctx.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** Splits a path-style request path into bucket and key (decoded). */
+function objectAddress(path: string): { bucket: string; key: string } | undefined {
+  const match = /^\/([^/]+)\/(.+)$/.exec(path);
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  return { bucket: match[1], key: decodeURIComponent(match[2]) };
+}
+
+function preconditionFailed(ctx: KoaContextLike): void {
+  ctx.status = 412;
+  ctx.set('Content-Type', 'application/xml');
+  ctx.body =
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>' +
+    '<Message>At least one of the pre-conditions you specified did not hold</Message></Error>';
+}
+
+/** Serialises async work per key. */
+function createKeyedMutex(): <T>(key: string, work: () => Promise<T>) => Promise<T> {
+  const tails = new Map<string, Promise<unknown>>();
+  return async (key, work) => {
+    const previous = tails.get(key) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (tails.get(key) === tail) tails.delete(key);
+    }
+  };
+}
+
+async function currentEtag(ctx: KoaContextLike, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const metadata = await ctx.store.getMetadata(bucket, key);
+    return metadata.etag;
+  } catch {
+    return undefined;
+  }
+}
+
+const sameEtag = (a: string, b: string): boolean => a.replace(/"/g, '') === b.replace(/"/g, '');
+
+/** Koa middleware adding S3's conditional-request semantics and safe ListObjectsV2 paging. */
+function createFidelityMiddleware(listState: AsyncLocalStorage<ListState>): Koa.Middleware {
+  const withKeyLock = createKeyedMutex();
+  return async (rawCtx, next) => {
+    const ctx = rawCtx as unknown as KoaContextLike;
+    const address = objectAddress(ctx.path);
+    const isListV2 = ctx.method === 'GET' && address === undefined && ctx.query['list-type'] === '2';
+    if (isListV2) return serveListV2(ctx, listState, next);
+    if (address === undefined) return next();
+    const ifMatch = header(ctx, 'if-match');
+    const ifNoneMatch = header(ctx, 'if-none-match');
+    if (ctx.method === 'PUT') {
+      return withKeyLock(`${address.bucket}/${address.key}`, async () => {
+        if (ifMatch !== undefined || ifNoneMatch !== undefined) {
+          const etag = await currentEtag(ctx, address.bucket, address.key);
+          if (ifNoneMatch === '*' && etag !== undefined) return preconditionFailed(ctx);
+          if (ifMatch !== undefined && (etag === undefined || !sameEtag(etag, ifMatch))) {
+            return preconditionFailed(ctx);
+          }
+        }
+        await next();
+      });
+    }
+    if ((ctx.method === 'GET' || ctx.method === 'HEAD') && ifMatch !== undefined) {
+      const etag = await currentEtag(ctx, address.bucket, address.key);
+      if (etag !== undefined && !sameEtag(etag, ifMatch)) return preconditionFailed(ctx);
+    }
+    await next();
+  };
+}
+
+async function serveListV2(
+  ctx: KoaContextLike,
+  listState: AsyncLocalStorage<ListState>,
+  next: () => Promise<unknown>,
+): Promise<void> {
+  const token = ctx.query['continuation-token'];
+  const params = new URLSearchParams(ctx.querystring);
+  if (typeof token === 'string') {
+    const startAfter = decodeToken(token);
+    params.delete('continuation-token');
+    if (startAfter !== undefined) params.set('start-after', startAfter);
+    ctx.querystring = params.toString();
+  }
+  const state: ListState = { truncated: false, lastKey: undefined };
+  await listState.run(state, next);
+  const body = ctx.body as { ListBucketResult?: Record<string, unknown> } | undefined;
+  const result = body?.ListBucketResult;
+  if (result === undefined) return;
+  if (typeof token === 'string') {
+    result.ContinuationToken = token;
+    result.StartAfter = undefined;
+  }
+  if (state.truncated && state.lastKey !== undefined) {
+    result.IsTruncated = true;
+    result.NextContinuationToken = encodeToken(state.lastKey);
+  }
+}
+
+/** Starts s3rver with the fidelity fixes and creates `buckets`. */
+export async function startLocalS3(options: StartLocalS3Options): Promise<LocalS3> {
+  const ownDirectory = options.directory === undefined;
+  const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'workers-drop-s3-')));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: options.port ?? 0,
+    silent: true,
+    directory,
+    configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
+  });
+  const listState = new AsyncLocalStorage<ListState>();
+  const store = (server as unknown as { store: FilesystemStore }).store;
+  const listObjects = store.listObjects.bind(store);
+  store.listObjects = async (bucket, listOptions) => {
+    const result = await listObjects(bucket, listOptions);
+    const state = listState.getStore();
+    if (state === undefined || !result.isTruncated) return result;
+    state.truncated = true;
+    state.lastKey = result.objects.at(-1)?.key;
+    return { ...result, isTruncated: false };
+  };
+  const app = server as unknown as Koa;
+  // Insert before s3rver's router (the last middleware) so our checks run first.
+  app.middleware.splice(app.middleware.length - 1, 0, createFidelityMiddleware(listState));
+  const { port } = (await server.run()) as { port: number };
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    port,
+    directory,
+    onEvent(listener) {
+      app.on('event', listener);
+      return () => app.off('event', listener);
+    },
+    createClient: () => createLocalS3Client(endpoint),
+    async close() {
+      await server.close();
+      if (ownDirectory) await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An S3 client for a local endpoint. Checksums only when required: s3rver stores aws-chunked frames verbatim. */
+export function createLocalS3Client(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}

@@ -1,0 +1,106 @@
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  paginateListObjectsV2,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalS3, type S3rverEvent, startLocalS3 } from '../../../infra/local/s3.js';
+
+let s3: LocalS3;
+let client: S3Client;
+
+beforeAll(async () => {
+  s3 = await startLocalS3({ buckets: ['fidelity'] });
+  client = s3.createClient();
+});
+afterAll(async () => {
+  client.destroy();
+  await s3.close();
+});
+
+const statusOf = async (promise: Promise<unknown>): Promise<number | undefined> => {
+  try {
+    await promise;
+    return 200;
+  } catch (error) {
+    return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  }
+};
+
+describe('local S3 stand-in', () => {
+  it('refuses a second create with If-None-Match: * (412), like S3', async () => {
+    const put = () =>
+      client.send(new PutObjectCommand({ Bucket: 'fidelity', Key: 'claim', Body: 'a', IfNoneMatch: '*' }));
+
+    expect(await statusOf(put())).toBe(200);
+    expect(await statusOf(put())).toBe(412);
+  });
+
+  it('applies If-Match as compare-and-swap: only one of two racing writers wins', async () => {
+    const first = await client.send(new PutObjectCommand({ Bucket: 'fidelity', Key: 'cas', Body: 'v0' }));
+    const swap = (body: string) =>
+      statusOf(
+        client.send(
+          new PutObjectCommand({ Bucket: 'fidelity', Key: 'cas', Body: body, IfMatch: first.ETag }),
+        ),
+      );
+
+    const results = await Promise.all([swap('v1'), swap('v2'), swap('v3')]);
+
+    expect(results.filter((status) => status === 200)).toHaveLength(1);
+    expect(results.filter((status) => status === 412)).toHaveLength(2);
+  });
+
+  it('answers a GET with a stale If-Match with 412', async () => {
+    await client.send(new PutObjectCommand({ Bucket: 'fidelity', Key: 'pinned', Body: 'new' }));
+
+    const status = await statusOf(
+      client.send(new GetObjectCommand({ Bucket: 'fidelity', Key: 'pinned', IfMatch: '"0000"' })),
+    );
+
+    expect(status).toBe(412);
+  });
+
+  it('pages ListObjectsV2 with continuation tokens (s3rver alone fails with DES on OpenSSL 3)', async () => {
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        client.send(
+          new PutObjectCommand({ Bucket: 'fidelity', Key: `page/${String(i).padStart(2, '0')}`, Body: 'x' }),
+        ),
+      ),
+    );
+
+    const keys: string[] = [];
+    let pages = 0;
+    for await (const page of paginateListObjectsV2(
+      { client, pageSize: 10 },
+      { Bucket: 'fidelity', Prefix: 'page/' },
+    )) {
+      pages += 1;
+      keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
+    }
+
+    expect(pages).toBe(3);
+    expect(keys).toEqual(Array.from({ length: 25 }, (_, i) => `page/${String(i).padStart(2, '0')}`));
+    const last = await client.send(
+      new ListObjectsV2Command({ Bucket: 'fidelity', Prefix: 'page/', MaxKeys: 100 }),
+    );
+    expect(last.IsTruncated).toBe(false);
+  });
+
+  it('emits object-created events with size and ETag', async () => {
+    const events: S3rverEvent[] = [];
+    const off = s3.onEvent((event) => events.push(event));
+
+    await client.send(new PutObjectCommand({ Bucket: 'fidelity', Key: 'a b+c.zip', Body: 'zip' }));
+    off();
+
+    expect(events[0]?.Records[0]).toMatchObject({
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: 'fidelity' }, object: { key: 'a b+c.zip', size: 3 } },
+    });
+  });
+});
