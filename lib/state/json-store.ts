@@ -56,7 +56,7 @@ export function createJsonStore(s3: S3Client, bucket: string): JsonStore {
       new PutObjectCommand({
         Bucket: bucket,
         Key: key,
-        Body: JSON.stringify(value, null, 2),
+        Body: JSON.stringify(value),
         ContentType: 'application/json',
         ...condition,
       }),

@@ -1,0 +1,82 @@
+/**
+ * One SQS batch, one record at a time, with the pipeline's failure policy:
+ * - `user-input` failures are acknowledged (their outcome is recorded for the build system) and logged;
+ * - anything else (`transient`, `upstream-rejected`, `bug`) is reported in `batchItemFailures`, so SQS
+ *   redelivers it and finally parks it in the DLQ, from where operators replay it;
+ * - a failure that carries `retryAfterMs` (a capped `Retry-After`, a busy deploy lease) also moves the
+ *   record's visibility timeout, so SQS waits that long before redelivering it.
+ */
+import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { toPipelineError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../pipeline/ports.js';
+
+export interface BatchOptions {
+  log: Logger;
+  metrics: Metrics;
+  /** For visibility changes on `Retry-After`; omitted in unit tests. */
+  sqs?: SQSClient;
+  queueUrl?: string;
+  /** Handles one record; throwing reports the failure per the policy above. */
+  handle: (record: SQSRecord, log: Logger) => Promise<void>;
+}
+
+/** The SQS visibility timeout limit. */
+const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+
+async function delayRedelivery(
+  record: SQSRecord,
+  retryAfterMs: number,
+  options: BatchOptions,
+): Promise<void> {
+  if (options.sqs === undefined || options.queueUrl === undefined) return;
+  const seconds = Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  try {
+    await options.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: options.queueUrl,
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
+  } catch (error) {
+    options.log.warn('could not delay the redelivery; SQS will use the queue visibility timeout', {
+      error: toPipelineError(error).message,
+    });
+  }
+}
+
+/** Processes the batch and returns the records to redeliver. */
+export async function processSqsBatch(
+  records: SQSRecord[],
+  options: BatchOptions,
+): Promise<SQSBatchResponse> {
+  const batchItemFailures: SQSBatchItemFailure[] = [];
+  for (const record of records) {
+    const log = options.log.child({
+      messageId: record.messageId,
+      receiveCount: Number(record.attributes.ApproximateReceiveCount),
+    });
+    try {
+      await options.handle(record, log);
+    } catch (thrown) {
+      const error = toPipelineError(thrown);
+      const fields = {
+        category: error.category,
+        code: error.code,
+        ...(error.entry === undefined ? {} : { entry: error.entry }),
+        ...(error.category === 'bug' ? { cause: error.cause } : {}),
+      };
+      options.metrics.count('RecordFailures', 1, { code: error.code });
+      if (error.category === 'user-input') {
+        log.warn(`record acknowledged: ${error.message}`, fields);
+        continue;
+      }
+      log.error(`record failed, SQS will redeliver it: ${error.message}`, fields);
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+      if (error.retryAfterMs !== undefined) await delayRedelivery(record, error.retryAfterMs, options);
+    }
+  }
+  return { batchItemFailures };
+}

@@ -1,0 +1,108 @@
+/**
+ * The stale-build guard: newest build wins, race-free. Each script has one pointer document holding the
+ * deployed build and the lease of the finalize in progress, changed only by compare-and-swap (`If-Match`),
+ * so two finalizers can never both believe they may deploy:
+ * - an older build than the deployed one, or than the build holding the lease, is superseded;
+ * - a newer build waits while an older one holds an unexpired lease (it is retried later);
+ * - an expired lease (its finalize crashed) can be taken over; the same build re-takes its own lease.
+ * The lease outlives the finalize function's timeout, so a lease can only expire after its holder is gone.
+ */
+import { PipelineError } from '../errors.js';
+import type { JsonStore } from '../state/json-store.js';
+import type { BuildRef } from './identity.js';
+import { type BuildOrder, compareBuildOrder, type DeployPointer, stateKeys } from './records.js';
+
+export type LeaseOutcome =
+  | { kind: 'acquired' }
+  | { kind: 'already-deployed' }
+  | { kind: 'superseded'; by: string }
+  | { kind: 'busy'; retryAfterMs: number; holder: string };
+
+const MAX_CAS_ATTEMPTS = 5;
+
+async function casLoop<T>(
+  store: JsonStore,
+  key: string,
+  step: (current: DeployPointer | undefined) => { write?: DeployPointer; result: T },
+): Promise<T> {
+  for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
+    const current = await store.get<DeployPointer>(key);
+    const { write, result } = step(current?.value);
+    if (write === undefined) return result;
+    if (current === undefined) {
+      if (await store.create(key, write)) return result;
+      continue;
+    }
+    try {
+      await store.replace(key, write, current.etag);
+      return result;
+    } catch (error) {
+      if (!(error instanceof PipelineError && error.code === 'state.conflict')) throw error;
+    }
+  }
+  throw new PipelineError('state.conflict', `The deploy pointer of ${key} kept changing; retrying later.`);
+}
+
+/** Decides whether `build` may deploy now, and takes the lease if so. */
+export function acquireDeployLease(
+  store: JsonStore,
+  ref: BuildRef,
+  order: BuildOrder,
+  now: Date,
+  leaseSeconds: number,
+): Promise<LeaseOutcome> {
+  return casLoop(
+    store,
+    stateKeys.deployPointer(ref),
+    (pointer): { write?: DeployPointer; result: LeaseOutcome } => {
+      const { deployed, lease } = pointer ?? { v: 1 };
+      if (deployed?.build === ref.build) return { result: { kind: 'already-deployed' } };
+      if (deployed !== undefined && compareBuildOrder(deployed.order, order) > 0) {
+        return { result: { kind: 'superseded', by: deployed.build } };
+      }
+      if (lease !== undefined && lease.build !== ref.build) {
+        if (compareBuildOrder(lease.order, order) > 0)
+          return { result: { kind: 'superseded', by: lease.build } };
+        const remaining = Date.parse(lease.until) - now.getTime();
+        if (remaining > 0) return { result: { kind: 'busy', retryAfterMs: remaining, holder: lease.build } };
+      }
+      const until = new Date(now.getTime() + leaseSeconds * 1000).toISOString();
+      return {
+        write: {
+          v: 1,
+          ...(deployed === undefined ? {} : { deployed }),
+          lease: { build: ref.build, order, until },
+        },
+        result: { kind: 'acquired' },
+      };
+    },
+  );
+}
+
+/** Records `build` as deployed and drops its lease. Fails if another build took the lease meanwhile. */
+export function completeDeploy(store: JsonStore, ref: BuildRef, order: BuildOrder, now: Date): Promise<void> {
+  return casLoop(store, stateKeys.deployPointer(ref), (pointer) => {
+    if (pointer?.deployed?.build === ref.build) return { result: undefined };
+    if (pointer?.lease?.build !== ref.build) {
+      throw new PipelineError(
+        'state.conflict',
+        `The deploy lease of ${ref.tenant}/${ref.script} was lost during the deploy.`,
+      );
+    }
+    return {
+      write: { v: 1, deployed: { build: ref.build, order, at: now.toISOString() } },
+      result: undefined,
+    };
+  });
+}
+
+/** Drops `build`'s lease without deploying (it failed, or must wait for re-uploads). */
+export function releaseDeployLease(store: JsonStore, ref: BuildRef): Promise<void> {
+  return casLoop(store, stateKeys.deployPointer(ref), (pointer) => {
+    if (pointer?.lease?.build !== ref.build) return { result: undefined };
+    return {
+      write: { v: 1, ...(pointer.deployed === undefined ? {} : { deployed: pointer.deployed }) },
+      result: undefined,
+    };
+  });
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import {
+  acquireDeployLease,
+  completeDeploy,
+  releaseDeployLease,
+} from '../../../lib/pipeline/deploy-guard.js';
+import type { BuildRef } from '../../../lib/pipeline/identity.js';
+import type { BuildOrder } from '../../../lib/pipeline/records.js';
+import { createMemoryStore } from '../../helpers/memory-store.js';
+
+const ref = (build: string): BuildRef => ({ tenant: 'acme', script: 'site', build });
+const order = (build: string, second: number): BuildOrder => ({
+  eventTime: new Date(Date.UTC(2026, 10, 22, 10, 0, second)).toISOString(),
+  build,
+});
+const now = new Date('2026-11-22T10:01:00.000Z');
+
+describe('deploy guard', () => {
+  it('lets exactly one of two racing finalizers take the lease', async () => {
+    const store = createMemoryStore();
+
+    const [older, newer] = await Promise.all([
+      acquireDeployLease(store, ref('b1'), order('b1', 1), now, 300),
+      acquireDeployLease(store, ref('b2'), order('b2', 2), now, 300),
+    ]);
+
+    const kinds = [older.kind, newer.kind].sort();
+    expect(kinds.filter((kind) => kind === 'acquired')).toHaveLength(1);
+    expect(kinds).toContainEqual(expect.stringMatching(/^(busy|superseded)$/));
+  });
+
+  it('supersedes an older build while a newer one holds the lease, and makes a newer build wait', async () => {
+    const store = createMemoryStore();
+    await acquireDeployLease(store, ref('b2'), order('b2', 2), now, 300);
+
+    const older = await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 300);
+    const newest = await acquireDeployLease(store, ref('b3'), order('b3', 3), now, 300);
+
+    expect(older).toEqual({ kind: 'superseded', by: 'b2' });
+    expect(newest).toMatchObject({ kind: 'busy', holder: 'b2', retryAfterMs: 300_000 });
+  });
+
+  it('lets a newer build take over an expired lease, and the same build re-take its own', async () => {
+    const store = createMemoryStore();
+    await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 60);
+
+    const again = await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 60);
+    const later = new Date(now.getTime() + 61_000);
+    const takeover = await acquireDeployLease(store, ref('b2'), order('b2', 2), later, 60);
+
+    expect(again.kind).toBe('acquired');
+    expect(takeover.kind).toBe('acquired');
+  });
+
+  it('uses the build id to order uploads in the same millisecond', async () => {
+    const store = createMemoryStore();
+    await acquireDeployLease(store, ref('b-2'), order('b-2', 5), now, 300);
+    await completeDeploy(store, ref('b-2'), order('b-2', 5), now);
+
+    expect(await acquireDeployLease(store, ref('b-1'), order('b-1', 5), now, 300)).toEqual({
+      kind: 'superseded',
+      by: 'b-2',
+    });
+    expect((await acquireDeployLease(store, ref('b-3'), order('b-3', 5), now, 300)).kind).toBe('acquired');
+  });
+
+  it('refuses to record a deploy whose lease was taken over, and releases only its own lease', async () => {
+    const store = createMemoryStore();
+    await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 1);
+    await acquireDeployLease(store, ref('b2'), order('b2', 2), new Date(now.getTime() + 2000), 300);
+
+    await expect(completeDeploy(store, ref('b1'), order('b1', 1), now)).rejects.toMatchObject({
+      code: 'state.conflict',
+    });
+    await releaseDeployLease(store, ref('b1'));
+    expect(store.read<{ lease?: { build: string } }>('scripts/acme/site/deploy.json')?.lease?.build).toBe(
+      'b2',
+    );
+  });
+});

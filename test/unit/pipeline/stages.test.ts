@@ -1,0 +1,273 @@
+import { describe, expect, it } from 'vitest';
+import { PipelineError } from '../../../lib/errors.js';
+import type { ResultRecord } from '../../../lib/pipeline/records.js';
+import { containsSecret } from '../../../lib/redact.js';
+import { createHarness, type Harness } from '../../helpers/pipeline-harness.js';
+
+const SITE = {
+  'worker.js': 'export default { fetch: (r, env) => env.ASSETS.fetch(r) }',
+  'public/index.html': '<h1>hello</h1>',
+  'public/about.html': '<h1>about</h1>',
+  'public/style.css': 'h1 { color: red }',
+  'public/copy.css': 'h1 { color: red }',
+  'public/notes.txt': 'notes',
+};
+
+const result = (harness: Harness, key: string) => harness.store.read<ResultRecord>(`results/${key}.json`);
+
+async function deployAll(harness: Harness, key: string, files = SITE, options = {}) {
+  const event = harness.upload(`${key}.zip`, files, options);
+  const outcome = await harness.ingest(event);
+  const rest = await harness.drain();
+  return { event, outcomes: [outcome, ...rest] };
+}
+
+describe('pipeline stages (in process, fake Cloudflare)', () => {
+  it('deploys a build with one session, one request per bucket and one PUT', async () => {
+    const harness = createHarness();
+
+    const { outcomes } = await deployAll(harness, 'acme/site/b1');
+
+    expect(outcomes).toEqual(['dispatched', 'uploaded', 'completed', 'deployed']);
+    expect(harness.cf.calls).toEqual(['session', 'upload', 'upload', 'deploy']);
+    const deploy = harness.cf.scripts.get('ns/acme--site');
+    expect(deploy?.metadata).toMatchObject({
+      main_module: 'worker.js',
+      tags: ['tenant-acme'],
+      bindings: [{ type: 'assets', name: 'ASSETS' }],
+    });
+    expect(Object.keys(deploy?.assets ?? {}).sort()).toEqual([
+      '/about.html',
+      '/copy.css',
+      '/index.html',
+      '/notes.txt',
+      '/style.css',
+    ]);
+    expect(deploy?.assets['/style.css']?.content.toString()).toBe('h1 { color: red }');
+    expect(result(harness, 'acme/site/b1')).toMatchObject({
+      status: 'deployed',
+      scriptName: 'acme--site',
+      tags: ['tenant-acme'],
+      counts: { assets: 5, uniqueAssets: 4, uploaded: 4, alreadyPresent: 0, modules: 1 },
+    });
+  });
+
+  it('gives one deploy and one result for a duplicated S3 event, upload message and finalize message', async () => {
+    const harness = createHarness();
+    const event = harness.upload('acme/site/b1.zip', SITE);
+
+    expect(await harness.ingest(event)).toBe('dispatched');
+    expect(await harness.ingest(event)).toBe('duplicate');
+    const uploads = harness.take('upload');
+    for (const message of [...uploads, uploads[0]]) {
+      harness.queues.upload.push(message);
+    }
+    await harness.runUploads();
+    const finalizes = harness.take('finalize');
+    harness.queues.finalize.push(...finalizes, ...finalizes);
+    const outcomes = await harness.runFinalizes();
+    expect(await harness.ingest(event)).toBe('duplicate');
+
+    expect(outcomes[0]).toBe('deployed');
+    expect(outcomes.slice(1).every((outcome) => outcome === 'duplicate')).toBe(true);
+    expect(outcomes.length).toBeGreaterThanOrEqual(2);
+    expect(harness.cf.deploys).toHaveLength(1);
+    expect(harness.cf.sessions).toHaveLength(1);
+    expect(harness.store.keys('results/')).toEqual(['results/acme/site/b1.json']);
+    expect(result(harness, 'acme/site/b1')?.counts?.uploaded).toBe(4);
+  });
+
+  it('records an older build that finalizes after a newer one as superseded, without deploying it', async () => {
+    const harness = createHarness();
+    const older = harness.upload(
+      'acme/site/b1.zip',
+      { ...SITE, 'public/index.html': 'old' },
+      { eventTime: '2026-11-22T10:00:00.000Z' },
+    );
+    const newer = harness.upload(
+      'acme/site/b2.zip',
+      { ...SITE, 'public/index.html': 'new' },
+      { eventTime: '2026-11-22T10:00:05.000Z' },
+    );
+    await harness.ingest(older);
+    await harness.runUploads();
+    const olderFinalize = harness.take('finalize');
+    await harness.ingest(newer);
+    await harness.drain();
+
+    harness.queues.finalize.push(...olderFinalize);
+    const outcomes = await harness.runFinalizes();
+
+    expect(outcomes).toEqual(['superseded']);
+    expect(harness.cf.deploys).toHaveLength(1);
+    expect(harness.cf.scripts.get('ns/acme--site')?.assets['/index.html']?.content.toString()).toBe('new');
+    expect(result(harness, 'acme/site/b1')).toMatchObject({ status: 'superseded', supersededBy: 'b2' });
+  });
+
+  it('deploys even when the response carrying the completion token is lost', async () => {
+    const harness = createHarness();
+    harness.cf.loseCompletion = true;
+
+    const { outcomes } = await deployAll(harness, 'acme/site/b1');
+
+    expect(outcomes).toEqual(['dispatched', 'uploaded', 'reopened', 'deployed']);
+    expect(harness.cf.sessions).toHaveLength(2);
+    expect(result(harness, 'acme/site/b1')).toMatchObject({
+      status: 'deployed',
+      counts: { uploadSessions: 2 },
+    });
+  });
+
+  it('re-opens the session when a replayed upload carries an expired JWT, and still deploys', async () => {
+    const harness = createHarness();
+    await harness.ingest(harness.upload('acme/site/b1.zip', SITE));
+    const stale = harness.take('upload');
+    harness.clock.now += 2 * 3600 * 1000;
+
+    harness.queues.upload.push(...stale);
+    const outcomes = await harness.drain();
+
+    expect(outcomes[0]).toBe('reopened');
+    expect(outcomes[1]).toBe('stale');
+    expect(outcomes.at(-1)).toBe('deployed');
+    expect(harness.cf.deploys).toHaveLength(1);
+  });
+
+  it('re-opens the session when the completion token expired before finalize ran', async () => {
+    const harness = createHarness();
+    await harness.ingest(harness.upload('acme/site/b1.zip', SITE));
+    await harness.runUploads();
+    harness.clock.now += 2 * 3600 * 1000;
+
+    const outcomes = await harness.drain();
+
+    expect(outcomes).toEqual(['reopened', 'deployed']);
+    expect(harness.cf.sessions).toHaveLength(2);
+    expect(harness.store.read<{ lease?: unknown }>('scripts/acme/site/deploy.json')?.lease).toBeUndefined();
+  });
+
+  it('keeps tenants apart: same script name, distinct Workers, tags and asset hashes', async () => {
+    const harness = createHarness();
+
+    await deployAll(harness, 'acme/site/b1');
+    await deployAll(harness, 'globex/site/b1');
+
+    const acme = harness.cf.scripts.get('ns/acme--site');
+    const globex = harness.cf.scripts.get('ns/globex--site');
+    expect(acme?.metadata.tags).toEqual(['tenant-acme']);
+    expect(globex?.metadata.tags).toEqual(['tenant-globex']);
+    expect(acme?.assets['/index.html']?.hash).not.toBe(globex?.assets['/index.html']?.hash);
+    expect(result(harness, 'globex/site/b1')?.counts?.alreadyPresent).toBe(0);
+  });
+
+  it('rejects extra tags that would forge another tenant, and deploys nothing', async () => {
+    const harness = createHarness();
+
+    const { outcomes } = await deployAll(harness, 'acme/site/b1', SITE, { tags: 'tenant-globex' });
+
+    expect(outcomes).toEqual(['rejected']);
+    expect(harness.cf.calls).toEqual([]);
+    expect(result(harness, 'acme/site/b1')).toMatchObject({
+      status: 'rejected',
+      error: { code: 'tag.reserved', category: 'user-input' },
+    });
+  });
+
+  it('records keys outside the layout and makes no Cloudflare call', async () => {
+    const harness = createHarness();
+    const event = harness.upload('acme/site.zip', SITE);
+
+    expect(await harness.ingest(event)).toBe('rejected');
+    expect(harness.cf.calls).toEqual([]);
+    const [key] = harness.store.keys('results/_invalid-keys/');
+    expect(harness.store.read(key ?? '')).toMatchObject({
+      status: 'rejected',
+      key: 'acme/site.zip',
+      error: { code: 'key.bad-layout' },
+    });
+  });
+
+  it('leaves nothing half-applied on a transient Cloudflare failure, and succeeds on retry', async () => {
+    const harness = createHarness();
+    const event = harness.upload('acme/site/b1.zip', SITE);
+    harness.cf.failNext = 1;
+
+    await expect(harness.ingest(event)).rejects.toMatchObject({
+      code: 'cloudflare.server-error',
+      category: 'transient',
+    });
+    expect(harness.store.keys('results/')).toEqual([]);
+    expect(harness.queues.upload).toEqual([]);
+
+    expect(await harness.ingest(event)).toBe('dispatched');
+    await harness.drain();
+    expect(result(harness, 'acme/site/b1')?.status).toBe('deployed');
+  });
+
+  it('records failed when Cloudflare refuses the script itself', async () => {
+    const harness = createHarness();
+    harness.cf.rejectNextDeploy = true;
+
+    const { outcomes } = await deployAll(harness, 'acme/site/b1');
+
+    expect(outcomes.at(-1)).toBe('failed');
+    expect(result(harness, 'acme/site/b1')).toMatchObject({
+      status: 'failed',
+      error: { code: 'cloudflare.script-rejected' },
+    });
+    expect(harness.store.read<{ lease?: unknown }>('scripts/acme/site/deploy.json')?.lease).toBeUndefined();
+  });
+
+  it('ignores a different artifact re-using a claimed build id', async () => {
+    const harness = createHarness();
+    await deployAll(harness, 'acme/site/b1');
+    const reused = harness.upload('acme/site/b1.zip', { ...SITE, 'public/index.html': 'other' });
+
+    expect(await harness.ingest(reused)).toBe('duplicate');
+    expect(harness.cf.deploys).toHaveLength(1);
+  });
+
+  it('keeps tokens out of logs, state documents and queue bodies', async () => {
+    const harness = createHarness();
+    harness.cf.loseCompletion = true;
+    const bodies: unknown[] = [];
+    const send = harness.deps.queues.send.bind(harness.deps.queues);
+    harness.deps.queues.send = async (queue, messages) => {
+      bodies.push(...messages);
+      await send(queue, messages);
+    };
+
+    await deployAll(harness, 'acme/site/b1');
+
+    expect(containsSecret(JSON.stringify(harness.log.lines))).toBe(false);
+    expect(containsSecret(JSON.stringify([...harness.store.objects.values()]))).toBe(false);
+    expect(bodies.length).toBeGreaterThan(0);
+    expect(containsSecret(JSON.stringify(bodies))).toBe(false);
+  });
+
+  it('drops builds of a closed tenant at every stage without writing anything', async () => {
+    const harness = createHarness();
+    const event = harness.upload('acme/site/b1.zip', SITE);
+    await harness.ingest(event);
+    await harness.store.put('tombstones/acme.json', { tenant: 'acme' });
+    const before = harness.store.keys().length;
+
+    const outcomes = await harness.drain();
+
+    expect(outcomes).toEqual(['skipped', 'skipped']);
+    expect(await harness.ingest(harness.upload('acme/site/b2.zip', SITE))).toBe('ignored-tenant-closed');
+    expect(harness.store.keys().length).toBe(before);
+    expect(harness.cf.deploys).toHaveLength(0);
+  });
+
+  it('throws typed errors only', async () => {
+    const harness = createHarness();
+    harness.cf.failNext = 10;
+
+    const error = await harness
+      .ingest(harness.upload('acme/site/b1.zip', SITE))
+      .catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(PipelineError);
+  });
+});
