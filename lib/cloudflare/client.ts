@@ -1,0 +1,54 @@
+/**
+ * The Cloudflare Workers for Platforms client: the only implementation of {@link CloudflareApi} that
+ * reaches the network. It wraps the official SDK (auth, base URL, transport, error classes) with one
+ * retry layer, per-attempt deadlines, a concurrency cap and categorised, redacted errors.
+ */
+import Cloudflare from 'cloudflare';
+import type { Logger } from '../log.js';
+import { registerSecret } from '../redact.js';
+import { openUploadSession, uploadBucket } from './assets.js';
+import type { ClientContext } from './context.js';
+import { deleteScriptsByTag, listScripts } from './listing.js';
+import { type CloudflareClientOptions, resolveClientOptions } from './options.js';
+import { deleteScript, deployScript, getScriptTags } from './scripts.js';
+import { createTransport } from './transport.js';
+import type { CloudflareApi } from './types.js';
+
+const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silentLogger,
+  addContext: () => undefined,
+};
+
+/** Creates a client for one account. The API token is registered for redaction first thing. */
+export function createCloudflareClient(options: CloudflareClientOptions): CloudflareApi {
+  registerSecret(options.apiToken);
+  const resolved = resolveClientOptions(options);
+  const log = (options.log ?? silentLogger).child({ component: 'cloudflare', accountId: resolved.accountId });
+  const sdk = new Cloudflare({
+    apiToken: resolved.apiToken,
+    // Explicit nulls: the SDK would otherwise pick these up from the process environment.
+    apiKey: null,
+    apiEmail: null,
+    userServiceKey: null,
+    baseURL: resolved.baseURL,
+    maxRetries: 0,
+    timeout: resolved.attemptTimeoutMs,
+    logLevel: 'off',
+    ...(resolved.fetch === undefined ? {} : { fetch: resolved.fetch }),
+  });
+  const context: ClientContext = { sdk, options: resolved, transport: createTransport(resolved, log) };
+  return {
+    openUploadSession: (namespace, script, manifest) =>
+      openUploadSession(context, namespace, script, manifest),
+    uploadBucket: (jwt, files) => uploadBucket(context, jwt, files),
+    deployScript: (namespace, script, upload) => deployScript(context, namespace, script, upload),
+    deleteScriptsByTag: (namespace, tag) => deleteScriptsByTag(context, namespace, tag),
+    deleteScript: (namespace, script) => deleteScript(context, namespace, script),
+    listScripts: (namespace, filter) => listScripts(context, namespace, filter),
+    getScriptTags: (namespace, script) => getScriptTags(context, namespace, script),
+  };
+}
