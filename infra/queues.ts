@@ -66,8 +66,8 @@ export const STAGE_QUEUES: Readonly<Record<QueueName, Readonly<StageQueueSpec>>>
   },
   finalize: {
     functionMemoryMb: 512,
-    functionTimeoutSeconds: 120,
-    visibilityTimeoutSeconds: 720,
+    functionTimeoutSeconds: 180,
+    visibilityTimeoutSeconds: 1080,
     maxReceiveCount: 8,
     batchSize: 1,
     maximumBatchingWindowSeconds: 0,
