@@ -18,6 +18,10 @@ export interface Route {
   handler: Handler;
 }
 
+const noAccountScript: Handler = (context) => {
+  throw notFound(`script ${JSON.stringify(context.params.script_name)} not found`);
+};
+
 const NS = 'accounts/:account_id/workers/dispatch/namespaces/:dispatch_namespace/scripts';
 const route = (
   method: string,
@@ -59,15 +63,21 @@ const ROUTES: Route[] = [
   route('PUT', `${NS}/:script_name/tags`, 'tags', 'namespace-worker-put-script-tags', putTags),
   route('PUT', `${NS}/:script_name/tags/:tag`, 'tags', 'namespace-worker-put-script-tag', putTag),
   route('DELETE', `${NS}/:script_name/tags/:tag`, 'tags', 'namespace-worker-delete-script-tag', deleteTag),
-  // wrangler asks for the non-namespaced script's settings; like the capture, there is none.
+  // wrangler reads, and for --env deploys patches, the settings of the non-namespaced script. Scripts of
+  // a dispatch namespace are not account scripts, so, as in the capture, there is none (404 / 10007).
   route(
     'GET',
     'accounts/:account_id/workers/scripts/:script_name/settings',
     'other',
     undefined,
-    (context) => {
-      throw notFound(`script ${JSON.stringify(context.params.script_name)} not found`);
-    },
+    noAccountScript,
+  ),
+  route(
+    'PATCH',
+    'accounts/:account_id/workers/scripts/:script_name/script-settings',
+    'other',
+    undefined,
+    noAccountScript,
   ),
 ];
 

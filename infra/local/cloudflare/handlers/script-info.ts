@@ -34,6 +34,7 @@ export const uploadResponse = (script: StoredScript): Record<string, unknown> =>
   ...scriptResponse(script),
   startup_time_ms: 3,
   deployment_id: script.deploymentId,
+  pipeline_hash: script.etag,
   ...(typeof script.metadata.main_module === 'string' ? { entry_point: script.metadata.main_module } : {}),
 });
 
