@@ -5,7 +5,8 @@
  * the same ten messages on every pass (local-aws-sqs does exactly that; probe in the README), and a scan
  * that stops "when a pass brings nothing new" would stop after ten. Instead each received message is
  * hidden for `hideSeconds` so the next receive reaches further, every id is de-duplicated, the scan stops
- * after `emptyPassesToStop` receives that bring nothing new (long polls, so an empty answer means empty),
+ * after `emptyPassesToStop` receives that bring nothing new (long polls ask every SQS server, unlike short
+ * polls, which sample some; so an empty answer means nothing visible is left),
  * and at the end every message is made visible again at once. Limits: while the scan runs (and at most
  * `hideSeconds` after a crash) the scanned messages are invisible to a concurrent replay; receiving counts
  * as a receive (harmless in a DLQ, which has no redrive of its own); at most `maxMessages` are listed, the
@@ -14,10 +15,10 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { toPipelineError } from '../errors.js';
 import type { QueueName } from '../pipeline/ports.js';
-import type { JsonStore } from '../state/json-store.js';
 import { type DlqEntry, readQueueDepth, receivePage, releaseMessages, toDlqEntry } from './dlq-messages.js';
 import { failureNoteKey, readFailureNote } from './failure-notes.js';
 import type { MessageInfo } from './message-info.js';
+import type { StateReader } from './state-reads.js';
 
 export interface ScanTuning {
   /** How long a scanned message stays hidden while the scan goes on. */
@@ -33,7 +34,8 @@ export interface ScanTuning {
 export const DEFAULT_SCAN_TUNING: ScanTuning = {
   hideSeconds: 60,
   waitTimeSeconds: 1,
-  emptyPassesToStop: 2,
+  // A long poll asks every SQS server, so one empty answer means nothing is left to see.
+  emptyPassesToStop: 1,
   maxMessages: 10_000,
 };
 
@@ -57,8 +59,8 @@ export interface ScanOptions {
   match?: (info: MessageInfo) => boolean;
   /** List at most this many matching messages (all are still counted). */
   limit?: number;
-  /** The state bucket, for the last error code of each listed message. */
-  state?: JsonStore;
+  /** The state bucket (read-only), for the last error code of each listed message. */
+  state?: Pick<StateReader, 'get'>;
   now?: () => Date;
   signal?: AbortSignal;
   tuning?: Partial<ScanTuning>;
@@ -84,7 +86,7 @@ export interface ScanResult {
 
 const NOTE_READ_CONCURRENCY = 8;
 
-async function attachLastErrors(entries: ScannedEntry[], state: JsonStore): Promise<void> {
+async function attachLastErrors(entries: ScannedEntry[], state: Pick<StateReader, 'get'>): Promise<void> {
   const byKey = new Map<string, ScannedEntry[]>();
   for (const entry of entries) {
     const key = failureNoteKey(entry.info);

@@ -21,6 +21,7 @@ import type { QueueName } from '../pipeline/ports.js';
 import { redact } from '../redact.js';
 import type { JsonStore } from '../state/json-store.js';
 import { describeMessage, type MessageInfo } from './message-info.js';
+import type { StateReader } from './state-reads.js';
 
 /** The last failure of a message before SQS moved it to its DLQ. */
 export interface FailureNote {
@@ -88,8 +89,10 @@ export function createFailureNotes(options: {
 }
 
 /** Reads the note of a message, if one was written. */
-export async function readFailureNote(state: JsonStore, info: MessageInfo): Promise<FailureNote | undefined> {
+export async function readFailureNote(
+  state: Pick<StateReader, 'get'>,
+  info: MessageInfo,
+): Promise<FailureNote | undefined> {
   const key = failureNoteKey(info);
-  if (key === undefined) return undefined;
-  return (await state.get<FailureNote>(key))?.value;
+  return key === undefined ? undefined : state.get<FailureNote>(key);
 }

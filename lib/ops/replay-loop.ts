@@ -29,7 +29,8 @@ export interface LoopTuning {
 export const DEFAULT_LOOP_TUNING: LoopTuning = {
   visibilityTimeoutSeconds: 30,
   waitTimeSeconds: 1,
-  emptyPassesToStop: 2,
+  // One empty long poll: every SQS server was asked (see lib/ops/dlq-scan.ts).
+  emptyPassesToStop: 1,
 };
 
 export interface LoopProgress {

@@ -10,12 +10,12 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError } from '../errors.js';
 import { assertTenant } from '../pipeline/identity.js';
 import type { QueueName } from '../pipeline/ports.js';
-import type { JsonStore } from '../state/json-store.js';
 import { readQueueDepth } from './dlq-messages.js';
 import { type ScanResult, type ScanTuning, scanDlq } from './dlq-scan.js';
 import { type MoveTaskResult, runMoveTask } from './move-task.js';
 import type { QueuePair } from './queue-pair.js';
 import { type LoopTuning, moveSelected } from './replay-loop.js';
+import type { StateReader } from './state-reads.js';
 
 export type ReplayMode = 'dry-run' | 'move-task' | 'receive-send-delete';
 
@@ -28,8 +28,8 @@ export interface ReplayOptions {
   tenant?: string;
   /** At most this many messages. */
   limit?: number;
-  /** The state bucket: the dry run shows each message's last error code from it. */
-  state?: JsonStore;
+  /** The state bucket (createStateReader): the dry run shows each message's last error code from it. */
+  state?: Pick<StateReader, 'get'>;
   /** Stops the replay after the in-flight send/delete pair (or cancels the move task). */
   signal?: AbortSignal;
   onProgress?: (progress: ReplayProgress) => void;

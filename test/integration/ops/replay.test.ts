@@ -39,7 +39,9 @@ describe('replayQueue against local-aws-sqs', () => {
     };
     await state.put('builds/acme/site/b03/failures/upload.json', note);
 
-    const summary = await replayQueue({ sqs, pair, dryRun: true, state, tuning: FAST_TUNING });
+    const reader = { get: async <T>(key: string) => (await state.get<T>(key))?.value };
+
+    const summary = await replayQueue({ sqs, pair, dryRun: true, state: reader, tuning: FAST_TUNING });
 
     expect(summary).toMatchObject({ mode: 'dry-run', before: 17, moved: 0, ok: true });
     expect(summary.listing).toMatchObject({ scanned: 17, matched: 17, approximateCount: 17, complete: true });
