@@ -1,9 +1,14 @@
 /** The `workers-drop` command line: dispatches to one module per command. */
+import { processIo } from '../ops/command-io.js';
+import { runReplayCommand } from './replay.js';
+import { runStatusCommand } from './status.js';
 
 const USAGE = `usage: workers-drop <command> [options]
 
 commands:
   local      run the whole platform on this machine (npm start)
+  replay     list or move a stage's dead-letter queue back to its queue
+  status     show a script's deployed build, recent builds, work in flight and DLQ messages
 `;
 
 /** Runs the CLI with `argv` (without the node and script paths) and returns the exit code. */
@@ -13,6 +18,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'local':
       console.log('workers-drop local: not yet. Local mode arrives with the local-mode issue.');
       return 0;
+    case 'replay':
+      return runReplayCommand(argv.slice(1), processIo());
+    case 'status':
+      return runStatusCommand(argv.slice(1), processIo());
     default:
       console.error(USAGE);
       return 2;
