@@ -4,12 +4,14 @@
  * - anything else (`transient`, `upstream-rejected`, `bug`) is reported in `batchItemFailures`, so SQS
  *   redelivers it and finally parks it in the DLQ, from where operators replay it;
  * - a failure that carries `retryAfterMs` (a capped `Retry-After`, a busy deploy lease) also moves the
- *   record's visibility timeout, so SQS waits that long before redelivering it.
+ *   record's visibility timeout, so SQS waits that long before redelivering it;
+ * - a failure on the record's last receive (`maxReceiveCount`) is passed to `onFinalFailure`, which notes
+ *   it for the replay tool (lib/ops/failure-notes.ts), since SQS keeps no error with a parked message.
  */
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { toPipelineError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { type PipelineError, toPipelineError } from '../errors.js';
+import type { LogFields, Logger } from '../log.js';
 import type { Metrics } from '../pipeline/ports.js';
 
 export interface BatchOptions {
@@ -20,6 +22,12 @@ export interface BatchOptions {
   queueUrl?: string;
   /** Handles one record; throwing reports the failure per the policy above. */
   handle: (record: SQSRecord, log: Logger) => Promise<void>;
+  /** Correlation keys (`tenant`, `script`, `build`) for every line about the record, failures included. */
+  correlate?: (record: SQSRecord) => LogFields;
+  /** The queue's `maxReceiveCount`: a failure on this receive (or later) is the last before the DLQ. */
+  maxReceiveCount?: number;
+  /** Called with a record's last failure; its own errors are logged and never change the outcome. */
+  onFinalFailure?: (record: SQSRecord, error: PipelineError) => Promise<void>;
 }
 
 /** The SQS visibility timeout limit. */
@@ -47,6 +55,22 @@ async function delayRedelivery(
   }
 }
 
+async function noteFinalFailure(
+  record: SQSRecord,
+  error: PipelineError,
+  log: Logger,
+  options: BatchOptions,
+): Promise<void> {
+  if (options.onFinalFailure === undefined) return;
+  try {
+    await options.onFinalFailure(record, error);
+  } catch (noteError) {
+    log.warn('could not note the final failure for the replay tool', {
+      error: toPipelineError(noteError).message,
+    });
+  }
+}
+
 /** Processes the batch and returns the records to redeliver. */
 export async function processSqsBatch(
   records: SQSRecord[],
@@ -54,9 +78,11 @@ export async function processSqsBatch(
 ): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchItemFailure[] = [];
   for (const record of records) {
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount);
     const log = options.log.child({
+      ...options.correlate?.(record),
       messageId: record.messageId,
-      receiveCount: Number(record.attributes.ApproximateReceiveCount),
+      receiveCount,
     });
     try {
       await options.handle(record, log);
@@ -76,6 +102,9 @@ export async function processSqsBatch(
       log.error(`record failed, SQS will redeliver it: ${error.message}`, fields);
       batchItemFailures.push({ itemIdentifier: record.messageId });
       if (error.retryAfterMs !== undefined) await delayRedelivery(record, error.retryAfterMs, options);
+      if (options.maxReceiveCount !== undefined && receiveCount >= options.maxReceiveCount) {
+        await noteFinalFailure(record, error, log, options);
+      }
     }
   }
   return { batchItemFailures };

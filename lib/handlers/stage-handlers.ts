@@ -6,18 +6,23 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { FlushableMetrics } from '../metrics.js';
+import type { FinalFailures } from '../ops/failure-notes.js';
+import { keyCorrelationFields } from '../ops/message-info.js';
 import { finalizeBuild } from '../pipeline/finalize.js';
 import { ingestObject } from '../pipeline/ingest.js';
 import { parseFinalizeMessage, parseUploadMessage } from '../pipeline/messages.js';
 import type { PipelineDeps } from '../pipeline/ports.js';
 import { type IngestPayload, parseIngestBody, parseNotification } from '../pipeline/s3-events.js';
 import { uploadBucketOfBuild } from '../pipeline/upload.js';
+import { queueBatchOptions } from './queue-options.js';
 import { processSqsBatch } from './sqs-batch.js';
 
 /** Dependencies of a stage handler: the pipeline's, plus the SQS client for visibility changes. */
 export interface StageHandlerDeps extends PipelineDeps {
   sqs?: SQSClient;
   metrics: PipelineDeps['metrics'] & Partial<Pick<FlushableMetrics, 'flush'>>;
+  /** Notes each record's last failure before the DLQ for the replay tool (lib/ops/failure-notes.ts). */
+  finalFailures?: FinalFailures;
 }
 
 type SqsHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -36,8 +41,9 @@ async function ingestPayload(
     return;
   }
   for (const object of payload.objects) {
+    const objectLog = log.child(keyCorrelationFields(object.key));
     const outcome = await ingestObject(object, { ...deps, log });
-    log.info('ingest finished', { outcome, key: object.key.slice(0, 300) });
+    objectLog.info('ingest finished', { outcome, key: object.key.slice(0, 300) });
   }
 }
 
@@ -55,6 +61,7 @@ export function createIngestHandler(deps: StageHandlerDeps) {
       return await processSqsBatch((event as SQSEvent).Records, {
         ...deps,
         queueUrl: deps.config.queues.ingest,
+        ...queueBatchOptions('ingest', deps.finalFailures),
         handle: (record, log) => ingestPayload(parseIngestBody(record.body), deps, log),
       });
     } finally {
@@ -71,6 +78,7 @@ export function createUploadHandler(deps: StageHandlerDeps): SqsHandler {
       return await processSqsBatch(event.Records, {
         ...deps,
         queueUrl: deps.config.queues.upload,
+        ...queueBatchOptions('upload', deps.finalFailures),
         handle: async (record, log) => {
           const message = parseUploadMessage(record.body);
           const child = log.child({ ...message.ref, sessionId: message.sessionId, bucket: message.bucket });
@@ -95,6 +103,7 @@ export function createFinalizeHandler(deps: StageHandlerDeps): SqsHandler {
       return await processSqsBatch(event.Records, {
         ...deps,
         queueUrl: deps.config.queues.finalize,
+        ...queueBatchOptions('finalize', deps.finalFailures),
         handle: async (record, log) => {
           const message = parseFinalizeMessage(record.body);
           const child = log.child({ ...message.ref, sessionId: message.sessionId });

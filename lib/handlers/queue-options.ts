@@ -1,0 +1,23 @@
+/**
+ * The per-queue parts of a batch run that every stage handler shares: log correlation keys read from the
+ * body, and the final-failure note for the replay tool when the deployment wires one.
+ */
+import type { SQSRecord } from 'aws-lambda';
+import type { FinalFailures } from '../ops/failure-notes.js';
+import { correlationFields } from '../ops/message-info.js';
+import type { QueueName } from '../pipeline/ports.js';
+import type { BatchOptions } from './sqs-batch.js';
+
+/** Batch options of `queue`: correlation always; final-failure notes when `finalFailures` is given. */
+export function queueBatchOptions(
+  queue: QueueName,
+  finalFailures: FinalFailures | undefined,
+): Pick<BatchOptions, 'correlate' | 'maxReceiveCount' | 'onFinalFailure'> {
+  const correlate = (record: SQSRecord) => correlationFields(queue, record.body);
+  if (finalFailures === undefined) return { correlate };
+  return {
+    correlate,
+    maxReceiveCount: finalFailures.maxReceiveCount[queue],
+    onFinalFailure: (record, error) => finalFailures.note(queue, record, error),
+  };
+}
