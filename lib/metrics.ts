@@ -38,7 +38,8 @@ export function createMetrics(options: {
       metrics.addMetric(name, MetricUnit.Bytes, value);
     },
     flush() {
-      metrics.publishStoredMetrics();
+      // Powertools prints a plain-text warning when there is nothing to publish: keep every line JSON.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     },
   };
 }
