@@ -23,7 +23,7 @@ export function buildScriptMetadata(
   const hasWorker = config.mainModule !== undefined && manifest.modules.length > 0;
   const hasAssets = manifest.assets.length > 0 && completionToken !== undefined;
   const bindings: Binding[] = hasWorker ? varBindings(config.vars) : [];
-  if (hasWorker && hasAssets) bindings.push({ type: 'assets', name: ASSETS_BINDING });
+  if (hasWorker && hasAssets) bindings.push({ type: 'assets', name: config.assetsBinding ?? ASSETS_BINDING });
   return {
     ...(hasWorker ? { main_module: config.mainModule } : {}),
     ...(config.compatibilityDate === undefined ? {} : { compatibility_date: config.compatibilityDate }),

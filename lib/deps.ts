@@ -1,0 +1,159 @@
+/**
+ * The dependencies of every function, built once per cold start (Lambda) or once per local stack. The same
+ * code runs in Lambda, in tests and in local mode; only endpoints and credentials differ.
+ */
+import { randomBytes } from 'node:crypto';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { readArtifact } from './artifacts/read-artifact.js';
+import { readEntryBuffers } from './artifacts/read-entries.js';
+import { mapS3Error, openS3Source } from './artifacts/sources/s3-source.js';
+import { createCloudflareClient } from './cloudflare/index.js';
+import type { CloudflareApi } from './cloudflare/types.js';
+import type { Config } from './config.js';
+import type { StageHandlerDeps } from './handlers/stage-handlers.js';
+import type { TeardownHandlerDeps } from './handlers/teardown-handler.js';
+import { createLogger, type Logger } from './log.js';
+import { createMetrics, type FlushableMetrics } from './metrics.js';
+import type { ArtifactStore } from './pipeline/ports.js';
+import type { ArtifactPointer } from './pipeline/records.js';
+import { createQueueSender } from './queues/sender.js';
+import { loadApiToken } from './secrets/api-token.js';
+import { createTokenSealer } from './secrets/seal.js';
+import { createJsonStore } from './state/json-store.js';
+import { purgePrefix } from './teardown/purge.js';
+
+/** Everything any function needs. */
+export type FunctionDeps = StageHandlerDeps & TeardownHandlerDeps & { s3: S3Client; sqs: SQSClient };
+
+/** Replacements for tests and local mode. */
+export interface DepsOverrides {
+  log?: Logger;
+  metrics?: FlushableMetrics;
+  /** A Cloudflare client to use instead of building one (tests). */
+  cloudflare?: CloudflareApi;
+  /** Passed to the Cloudflare SDK (tests). */
+  fetch?: typeof fetch;
+  now?: () => Date;
+}
+
+/** Dummy credentials for loopback stand-ins, which check none. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+const isLocal = (endpoint: string | undefined) =>
+  endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(endpoint);
+
+function createS3(config: Readonly<Config>): S3Client {
+  if (config.s3Endpoint === undefined) return new S3Client({ region: config.region });
+  return new S3Client({
+    region: config.region,
+    endpoint: config.s3Endpoint,
+    forcePathStyle: true,
+    // s3rver stores aws-chunked checksum frames verbatim; only ask for checksums S3 requires.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(isLocal(config.s3Endpoint) ? { credentials: LOCAL_CREDENTIALS } : {}),
+  });
+}
+
+function createSqs(config: Readonly<Config>): SQSClient {
+  if (config.sqsEndpoint === undefined) return new SQSClient({ region: config.region });
+  return new SQSClient({
+    region: config.region,
+    endpoint: config.sqsEndpoint,
+    ...(isLocal(config.sqsEndpoint) ? { credentials: LOCAL_CREDENTIALS } : {}),
+  });
+}
+
+const pin = (pointer: ArtifactPointer) => ({
+  bucket: pointer.bucket,
+  key: pointer.key,
+  etag: pointer.etag,
+  ...(pointer.versionId === undefined ? {} : { versionId: pointer.versionId }),
+});
+
+/** The artifacts bucket seen through the artifact reader, pinned to each event's version/ETag. */
+export function createArtifactStore(s3: S3Client, config: Readonly<Config>): ArtifactStore {
+  return {
+    async metadata(pointer) {
+      try {
+        const head = await s3.send(
+          new HeadObjectCommand({
+            Bucket: pointer.bucket,
+            Key: pointer.key,
+            ...(pointer.versionId === undefined
+              ? { IfMatch: `"${pointer.etag}"` }
+              : { VersionId: pointer.versionId }),
+          }),
+        );
+        return head.Metadata ?? {};
+      } catch (error) {
+        throw mapS3Error(error, pin(pointer));
+      }
+    },
+    open: (pointer) => openS3Source(s3, pin(pointer)),
+    read: (source, tenant) =>
+      readArtifact(source, {
+        tenant,
+        limits: { maxFiles: config.limits.maxFiles, maxTotalBytes: config.limits.maxTotalBytes },
+        policy: {
+          allowJsonVars: config.limits.allowJsonVars,
+          deniedCompatibilityFlags: config.limits.deniedCompatibilityFlags,
+        },
+      }),
+    readEntries: (source, locations) => readEntryBuffers(source, locations),
+  };
+}
+
+/** A fresh upload-session id: 20 lower-case hex characters. */
+export const newSessionId = (): string => randomBytes(10).toString('hex');
+
+/** Builds every dependency; reads the API token (SSM in Lambda) once. */
+export async function buildDeps(
+  config: Readonly<Config>,
+  functionName: string,
+  overrides: DepsOverrides = {},
+): Promise<FunctionDeps> {
+  const log =
+    overrides.log ?? createLogger({ service: config.serviceName, functionName, level: config.logLevel });
+  const metrics =
+    overrides.metrics ??
+    createMetrics({ namespace: config.serviceName, service: config.serviceName, functionName });
+  const s3 = createS3(config);
+  const sqs = createSqs(config);
+  const apiToken = await loadApiToken(config, () => new SSMClient({ region: config.region }));
+  const cloudflare =
+    overrides.cloudflare ??
+    createCloudflareClient({
+      apiToken,
+      accountId: config.cloudflare.accountId,
+      ...(config.cloudflare.baseUrl === undefined ? {} : { baseURL: config.cloudflare.baseUrl }),
+      ...(overrides.fetch === undefined ? {} : { fetch: overrides.fetch }),
+      log,
+      attemptTimeoutMs: config.cloudflare.attemptTimeoutMs,
+      uploadAttemptTimeoutMs: config.cloudflare.uploadAttemptTimeoutMs,
+      retries: config.cloudflare.retries,
+      maxConcurrentRequests: config.cloudflare.maxConcurrentRequests,
+      onRetry: (info) =>
+        metrics.count('CloudflareRetries', 1, {
+          status: String(info.status ?? info.code),
+          operation: info.operation,
+        }),
+    });
+  return {
+    config,
+    s3,
+    sqs,
+    state: createJsonStore(s3, config.stateBucket),
+    artifacts: createArtifactStore(s3, config),
+    cloudflare,
+    queues: createQueueSender(sqs, config.queues),
+    sealer: createTokenSealer(apiToken),
+    purge: (bucket, prefix) => purgePrefix(s3, bucket, prefix),
+    log,
+    metrics,
+    now: overrides.now ?? (() => new Date()),
+    newSessionId,
+  };
+}
