@@ -14,10 +14,9 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { toPipelineError } from '../errors.js';
 import { receivePage, releaseMessages } from './dlq-messages.js';
 import { describeMessage, type MessageInfo } from './message-info.js';
-import type { QueuePair } from './queue-pair.js';
+import { type QueuePair, toSqsError } from './queue-pair.js';
 
 export interface LoopTuning {
   /** How long a received message stays hidden (the time to send and delete it). */
@@ -154,7 +153,7 @@ async function moveChosen(options: LoopOptions, state: LoopState, chosen: Messag
       // Unknown whether SQS took them: leave them in the DLQ (at worst replayed twice) and stop.
       for (const message of chunk) hold(state, message);
       result.failed += chunk.length;
-      result.error = toPipelineError(error).message;
+      result.error = toSqsError(error, 'SendMessageBatch').message;
       return false;
     }
     for (const message of outcome.refused) hold(state, message);
@@ -231,6 +230,5 @@ export async function moveSelected(options: LoopOptions): Promise<LoopResult> {
     await releaseMessages(sqs, pair.dlqUrl, [...state.held.values()]);
     result.skipped = Math.max(0, state.held.size - result.failed);
   }
-  if (signal?.aborted) result.interrupted = true;
   return result;
 }
