@@ -79,7 +79,9 @@ export async function listScripts(
 }
 
 function readBulkDelete(body: unknown): { ids: string[]; count: number; hasMore: boolean } {
-  const result = readEnvelopeResult(body, 'the bulk delete');
+  // The spec documents this answer without the v4 envelope; accept both shapes.
+  const bare = isRecord(body) && !('result' in body) && 'deleted' in body;
+  const result = bare ? body : readEnvelopeResult(body, 'the bulk delete');
   if (!isRecord(result)) throw new InvalidResponseError('a bulk delete without a result');
   const deleted = Array.isArray(result.deleted) ? result.deleted : [];
   const ids = deleted
