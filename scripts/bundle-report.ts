@@ -101,6 +101,7 @@ async function measure(file: string, runs: number, nodeFlags: string[] = []) {
   for (let i = 0; i < runs; i += 1) samples.push(await importOnce(file, nodeFlags));
   return {
     importMs: median(samples.map((sample) => sample.importMs)),
+    fastestMs: Math.min(...samples.map((sample) => sample.importMs)),
     rssMb: median(samples.map((sample) => sample.rssMb)),
   };
 }
@@ -140,6 +141,8 @@ async function buildSdkExternal(outDir: string, esbuildOptions: Record<string, u
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 const ms = (value: number) => `${value.toFixed(0)} ms`;
+const timing = (result: { importMs: number; fastestMs: number }) =>
+  `${ms(result.importMs)} (${ms(result.fastestMs)})`;
 const mark = (ok: boolean) => (ok ? 'ok' : 'OVER');
 
 async function main(): Promise<number> {
@@ -166,18 +169,20 @@ async function main(): Promise<number> {
       if (options.compare) {
         const file = await buildSdkExternal(externalDir, state.service.custom.esbuild, stage);
         const result = await measure(file, options.runs);
-        external = `${kb((await stat(file)).size)}, ${ms(result.importMs)}`;
+        external = `${kb((await stat(file)).size)}, ${timing(result)}`;
       }
       const sizeOk = bytes < MAX_BUNDLE_BYTES;
       const timeOk = mapped.importMs < MAX_IMPORT_MS;
       overBudget ||= !sizeOk || (options.strict && !timeOk);
       rows.push(
-        `| ${stage} | ${kb(bytes)} (${mark(sizeOk)}) | ${kb(zipBytes)} | ${ms(plain.importMs)} | ` +
-          `${ms(mapped.importMs)} (${mark(timeOk)}) | ${mapped.rssMb.toFixed(0)} MiB | ${external} |`,
+        `| ${stage} | ${kb(bytes)} ${mark(sizeOk)} | ${kb(zipBytes)} | ${timing(plain)} | ` +
+          `${timing(mapped)} ${mark(timeOk)} | ${mapped.rssMb.toFixed(0)} MiB | ${external} |`,
       );
     }
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
-    console.log(`Node ${process.version}, ${cpu} x${cpus().length}; median of ${options.runs} cold imports.`);
+    console.log(
+      `Node ${process.version}, ${cpu} x${cpus().length}; cold imports: median (fastest) of ${options.runs}.`,
+    );
     console.log(`Budget: bundle < ${MAX_BUNDLE_BYTES / 1_000_000} MB, import < ${MAX_IMPORT_MS} ms.\n`);
     console.log(
       '| function | bundle (.mjs) | zip | cold import | with --enable-source-maps | RSS after import | SDK external: bundle, import |',
