@@ -30,6 +30,11 @@ export interface EntryLocation {
   method: 0 | 8;
   /** CRC-32 of the uncompressed bytes. */
   crc32: number;
+  /**
+   * Length of the local header (30 + name + extra), recorded at ingest so a reader fetches exactly the
+   * entry's bytes and can tell a changed header; readers allow for the largest header when absent.
+   */
+  headerSize?: number;
 }
 
 /** A regular file kept from the archive, by normalised path with a leading `/`. */
@@ -72,6 +77,8 @@ export interface WorkerConfig {
   assets: AssetsConfig;
   /** True when the artifact has an assets directory with at least one asset. */
   hasAssets: boolean;
+  /** The assets binding's name (`assets.binding`; `ASSETS` when the config names none). */
+  assetsBinding?: string;
 }
 
 /** The validated artifact. */

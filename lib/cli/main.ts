@@ -1,5 +1,6 @@
 /** The `workers-drop` command line: dispatches to one module per command. */
 import { processIo } from '../ops/command-io.js';
+import { runInspect } from './inspect.js';
 import { runReplayCommand } from './replay.js';
 import { runStatusCommand } from './status.js';
 
@@ -7,6 +8,7 @@ const USAGE = `usage: workers-drop <command> [options]
 
 commands:
   local      run the whole platform on this machine (npm start)
+  inspect    check a zipped build artifact before uploading it (--json for build systems)
   replay     list or move a stage's dead-letter queue back to its queue
   status     show a script's deployed build, recent builds, work in flight and DLQ messages
 `;
@@ -18,6 +20,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'local':
       console.log('workers-drop local: not yet. Local mode arrives with the local-mode issue.');
       return 0;
+    case 'inspect':
+      return runInspect(argv.slice(1), processIo());
     case 'replay':
       return runReplayCommand(argv.slice(1), processIo());
     case 'status':

@@ -1,0 +1,103 @@
+/**
+ * Reads one zipped build artifact into the validated {@link Artifact}: the end records and central
+ * directory by ranged reads, every cheap check on them, the plan (config, modules, assets), then one
+ * sequential pass that verifies and hashes every kept file. S3 transfer is about 1x the archive.
+ */
+import { assetContentType } from '../assets/content-type.js';
+import { assetExtension, computeAssetHash } from '../assets/hash.js';
+import { InvalidArtifactError } from '../errors.js';
+import { assertTenant } from '../pipeline/identity.js';
+import { readCentralDirectory } from './central-directory.js';
+import { locateCentralDirectory } from './end-of-archive.js';
+import { checkEntries, type FileEntry } from './entry-checks.js';
+import { hashFiles, type PassProgress } from './entry-pass.js';
+import { type ArtifactLimits, type ArtifactPolicy, resolveLimits, resolvePolicy } from './limits.js';
+import { type ArtifactPlan, planArtifact } from './plan-artifact.js';
+import type { Artifact, EntryLocation, WorkerConfig, ZipSource } from './types.js';
+
+export interface ReadArtifactOptions {
+  /** The tenant the asset hashes are salted with (a valid tenant id). */
+  tenant: string;
+  limits?: Partial<ArtifactLimits>;
+  policy?: Partial<ArtifactPolicy>;
+  /** Called as the sequential pass advances (for a progress display). */
+  onProgress?: (progress: PassProgress) => void;
+}
+
+/** Where an entry's bytes are, for later ranged reads. */
+export const locationOf = (file: FileEntry, headerSize?: number): EntryLocation => ({
+  offset: file.offset,
+  compressedSize: file.compressedSize,
+  size: file.size,
+  method: file.method === 8 ? 8 : 0,
+  crc32: file.crc32,
+  ...(headerSize === undefined ? {} : { headerSize }),
+});
+
+const empty = (message: string) => new InvalidArtifactError('artifact.empty', message);
+
+/** Validates the archive behind `source` and builds the artifact model; throws InvalidArtifactError. */
+export async function readArtifact(source: ZipSource, options: ReadArtifactOptions): Promise<Artifact> {
+  const started = performance.now();
+  const tenant = assertTenant(options.tenant);
+  const limits = resolveLimits(options.limits);
+  const policy = resolvePolicy(options.policy);
+  const location = await locateCentralDirectory(source);
+  if (location.entries === 0) throw empty('The archive has no entries.');
+  const records = await readCentralDirectory(source, location, limits);
+  const files = checkEntries(records, location.offset, limits);
+  if (files.length === 0) throw empty('The archive holds only directories or ignored files.');
+  const plan = await planArtifact(source, files, limits, policy);
+  await hashFiles(source, files, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
+  const artifact = assemble(plan, tenant);
+  artifact.stats = {
+    archiveSize: source.size,
+    entryCount: records.length,
+    totalUncompressed: files.reduce((sum, file) => sum + file.size, 0),
+    bytesRead: source.bytesRead,
+    durationMs: Math.round(performance.now() - started),
+  };
+  return artifact;
+}
+
+const byPath = <T extends { path: string }>(a: T, b: T) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+function assemble(plan: ArtifactPlan, tenant: string): Artifact {
+  const entries = plan.root.files
+    .map((file) => ({ path: `/${file.relative}`, size: file.size, sha256: file.sha256 }))
+    .sort(byPath);
+  const assets = plan.assets
+    .map(({ relative, file }) => ({
+      path: `/${relative}`,
+      size: file.size,
+      contentType: assetContentType(relative),
+      hash: computeAssetHash(tenant, assetExtension(relative), Buffer.from(file.sha256, 'hex')),
+      location: locationOf(file, file.headerSize),
+    }))
+    .sort(byPath);
+  const modules = plan.modules.map(({ file, name, contentType }) => ({
+    name,
+    contentType,
+    size: file.size,
+    location: locationOf(file, file.headerSize),
+  }));
+  const mainModule = plan.modules.find((module) => module.file === plan.main)?.name;
+  const config: WorkerConfig = {
+    ...(mainModule === undefined ? {} : { mainModule }),
+    ...(plan.config?.compatibilityDate === undefined
+      ? {}
+      : { compatibilityDate: plan.config.compatibilityDate }),
+    compatibilityFlags: plan.config?.compatibilityFlags ?? [],
+    vars: plan.config?.vars ?? {},
+    assets: plan.assetsConfig,
+    hasAssets: assets.length > 0,
+    assetsBinding: plan.assetsBinding,
+  };
+  return {
+    entries,
+    assets,
+    modules,
+    config,
+    stats: { archiveSize: 0, entryCount: 0, totalUncompressed: 0, bytesRead: 0, durationMs: 0 },
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * `wrangler.json` / `wrangler.jsonc`: parsed as JSONC (comments and trailing commas, as Wrangler allows
+ * in both), shape-checked, and held to the platform policy: only `vars` and the assets binding, no
+ * denied compatibility flags, bounded vars. Fields we do not use (name, routes, env, ...) are ignored.
+ */
+import { type ParseError, parse, printParseErrorCode } from 'jsonc-parser';
+import type { AssetsConfig } from '../cloudflare/types.js';
+import { InvalidArtifactError } from '../errors.js';
+import type { ArtifactLimits, ArtifactPolicy } from './limits.js';
+
+/** What the config file says, before it is checked against the archive. */
+export interface ParsedWorkerConfig {
+  main?: string;
+  compatibilityDate?: string;
+  compatibilityFlags: string[];
+  vars: Record<string, unknown>;
+  /** Present when the config has an `assets` section. */
+  assets?: { directory: string; binding: string; config: AssetsConfig };
+}
+
+/** Wrangler config sections that create bindings (or code) the platform does not provide to tenants. */
+export const BINDING_SECTIONS: readonly string[] = [
+  'kv_namespaces',
+  'durable_objects',
+  'migrations',
+  'r2_buckets',
+  'd1_databases',
+  'services',
+  'queues',
+  'analytics_engine_datasets',
+  'ai',
+  'browser',
+  'hyperdrive',
+  'vectorize',
+  'mtls_certificates',
+  'dispatch_namespaces',
+  'send_email',
+  'tail_consumers',
+  'streaming_tail_consumers',
+  'workflows',
+  'pipelines',
+  'version_metadata',
+  'images',
+  'media',
+  'secrets_store_secrets',
+  'unsafe',
+  'wasm_modules',
+  'text_blobs',
+  'data_blobs',
+  'logfwdr',
+  'site',
+  'containers',
+  'ratelimits',
+  'worker_loaders',
+  'vpc_services',
+];
+
+/** The assets binding name Wrangler's examples use, and ours when the config names none. */
+export const DEFAULT_ASSETS_BINDING = 'ASSETS';
+
+const HTML_HANDLING = ['auto-trailing-slash', 'force-trailing-slash', 'drop-trailing-slash', 'none'] as const;
+const NOT_FOUND_HANDLING = ['none', '404-page', 'single-page-application'] as const;
+const BINDING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const FLAG = /^[a-z0-9_]+$/;
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isEmpty = (value: unknown) =>
+  value === undefined ||
+  value === null ||
+  (Array.isArray(value) && value.length === 0) ||
+  (isObject(value) && Object.keys(value).length === 0);
+
+/** Parses and checks the config text; `entry` (the config's archive path) names every error. */
+export function parseWorkerConfig(
+  text: string,
+  entry: string,
+  policy: ArtifactPolicy,
+  limits: ArtifactLimits,
+): ParsedWorkerConfig {
+  const bad = (message: string) =>
+    new InvalidArtifactError('artifact.bad-config', `${entry}: ${message}`, { entry });
+  const errors: ParseError[] = [];
+  const root: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const [error] = errors;
+  if (error !== undefined) {
+    const line = text.slice(0, error.offset).split('\n').length;
+    throw bad(`not valid JSON(C): ${printParseErrorCode(error.error)} on line ${line}.`);
+  }
+  if (!isObject(root)) throw bad('the top level must be an object.');
+  for (const section of BINDING_SECTIONS) {
+    if (!isEmpty(root[section])) {
+      throw new InvalidArtifactError(
+        'artifact.binding-not-allowed',
+        `${entry}: "${section}" is not available on this platform; only vars and the assets binding are.`,
+        { entry },
+      );
+    }
+  }
+  const config: ParsedWorkerConfig = { compatibilityFlags: [], vars: {} };
+  if (root.main !== undefined) {
+    if (typeof root.main !== 'string' || root.main === '') throw bad('"main" must be a non-empty string.');
+    config.main = root.main;
+  }
+  const date = root.compatibility_date;
+  if (date !== undefined) {
+    if (typeof date !== 'string' || !DATE.test(date) || Number.isNaN(Date.parse(date))) {
+      throw bad('"compatibility_date" must be a date written YYYY-MM-DD.');
+    }
+    config.compatibilityDate = date;
+  }
+  config.compatibilityFlags = readFlags(root.compatibility_flags, policy, entry, bad);
+  config.vars = readVars(root.vars, policy, limits, entry, bad);
+  if (root.assets !== undefined) config.assets = readAssets(root.assets, bad);
+  if (config.assets !== undefined && config.assets.binding in config.vars) {
+    throw bad(`the var "${config.assets.binding}" has the name of the assets binding.`);
+  }
+  return config;
+}
+
+function readFlags(
+  value: unknown,
+  policy: ArtifactPolicy,
+  entry: string,
+  bad: (m: string) => Error,
+): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((flag) => typeof flag === 'string' && FLAG.test(flag))) {
+    throw bad('"compatibility_flags" must be a list of flag names (lower-case letters, digits, "_").');
+  }
+  const flags = value as string[];
+  const denied = flags.find((flag) => policy.deniedCompatibilityFlags.includes(flag));
+  if (denied !== undefined) {
+    throw new InvalidArtifactError(
+      'artifact.flag-not-allowed',
+      `${entry}: the compatibility flag "${denied}" is not allowed on this platform.`,
+      { entry },
+    );
+  }
+  return [...new Set(flags)];
+}
+
+function readVars(
+  value: unknown,
+  policy: ArtifactPolicy,
+  limits: ArtifactLimits,
+  entry: string,
+  bad: (m: string) => Error,
+): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isObject(value)) throw bad('"vars" must be an object.');
+  const names = Object.keys(value);
+  const tooLarge = (message: string) =>
+    new InvalidArtifactError('artifact.vars-too-large', `${entry}: ${message}`, { entry });
+  if (names.length > limits.maxVars)
+    throw tooLarge(`${names.length} vars; at most ${limits.maxVars} are allowed.`);
+  let bytes = 0;
+  for (const name of names) {
+    if (!BINDING_NAME.test(name))
+      throw bad(`the var name ${JSON.stringify(name)} is not a valid binding name.`);
+    const item = value[name];
+    if (typeof item !== 'string' && !policy.allowJsonVars) {
+      throw new InvalidArtifactError(
+        'artifact.binding-not-allowed',
+        `${entry}: vars.${name} is a JSON value; only plain-text (string) vars are allowed.`,
+        { entry },
+      );
+    }
+    bytes +=
+      Buffer.byteLength(name) + Buffer.byteLength(typeof item === 'string' ? item : JSON.stringify(item));
+    if (bytes > limits.maxVarsBytes) throw tooLarge(`vars exceed ${limits.maxVarsBytes} bytes.`);
+  }
+  return { ...value };
+}
+
+function readAssets(value: unknown, bad: (m: string) => Error): NonNullable<ParsedWorkerConfig['assets']> {
+  if (!isObject(value)) throw bad('"assets" must be an object.');
+  if (typeof value.directory !== 'string' || value.directory === '') {
+    throw bad('"assets.directory" must name the assets directory.');
+  }
+  const binding = value.binding ?? DEFAULT_ASSETS_BINDING;
+  if (typeof binding !== 'string' || !BINDING_NAME.test(binding))
+    throw bad('"assets.binding" is not a valid binding name.');
+  const config: AssetsConfig = {};
+  const { html_handling: html, not_found_handling: notFound, run_worker_first: first } = value;
+  if (html !== undefined) {
+    if (!HTML_HANDLING.includes(html as never))
+      throw bad(`"assets.html_handling" must be one of ${HTML_HANDLING.join(', ')}.`);
+    config.html_handling = html as AssetsConfig['html_handling'] & string;
+  }
+  if (notFound !== undefined) {
+    if (!NOT_FOUND_HANDLING.includes(notFound as never)) {
+      throw bad(`"assets.not_found_handling" must be one of ${NOT_FOUND_HANDLING.join(', ')}.`);
+    }
+    config.not_found_handling = notFound as AssetsConfig['not_found_handling'] & string;
+  }
+  if (first !== undefined) {
+    const rules =
+      Array.isArray(first) && first.every((rule) => typeof rule === 'string' && /^!?\//.test(rule));
+    if (typeof first !== 'boolean' && !rules) {
+      throw bad(
+        '"assets.run_worker_first" must be true, false, or a list of routes starting with "/" or "!/".',
+      );
+    }
+    config.run_worker_first = first as boolean | string[];
+  }
+  return { directory: value.directory, binding, config };
+}
