@@ -156,7 +156,7 @@ export function readConfig(env: Env): Readonly<Config> {
       allowJsonVars: oneOf(env, 'ALLOW_JSON_VARS', ['true', 'false'] as const, 'false') === 'true',
       deniedCompatibilityFlags: list(env, 'DENIED_COMPATIBILITY_FLAGS', []),
     },
-    deployLeaseSeconds: integer(env, 'DEPLOY_LEASE_SECONDS', 300, 10, 3600),
+    deployLeaseSeconds: integer(env, 'DEPLOY_LEASE_SECONDS', 240, 10, 3600),
     teardownSweepDelaySeconds: integer(env, 'TEARDOWN_SWEEP_DELAY_SECONDS', 900, 0, 900),
   };
   if (config.keyPrefix !== '' && !config.keyPrefix.endsWith('/')) {

@@ -38,8 +38,8 @@ export interface DepsOverrides {
   now?: () => Date;
 }
 
-/** Dummy credentials for loopback stand-ins, which check none. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** Credentials for loopback stand-ins: s3rver's fixed pair (local SQS checks none). */
+const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 const isLocal = (endpoint: string | undefined) =>
   endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(endpoint);

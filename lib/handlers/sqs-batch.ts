@@ -71,6 +71,17 @@ async function noteFinalFailure(
   }
 }
 
+/**
+ * How long SQS should wait before redelivering. A `Retry-After` is honoured as given. A busy deploy lease
+ * backs off exponentially with the receive count (2 s, 4 s, 8 s ... up to the lease's end): a live holder
+ * finishes in seconds, while a crashed holder's lease is outlasted within the queue's maxReceiveCount.
+ */
+function redeliveryDelayMs(code: string, retryAfterMs: number, record: SQSRecord): number {
+  if (code !== 'build.busy') return retryAfterMs;
+  const receives = Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
+  return Math.min(retryAfterMs, 1000 * 2 ** receives);
+}
+
 /** Processes the batch and returns the records to redeliver. */
 export async function processSqsBatch(
   records: SQSRecord[],
@@ -101,7 +112,9 @@ export async function processSqsBatch(
       }
       log.error(`record failed, SQS will redeliver it: ${error.message}`, fields);
       batchItemFailures.push({ itemIdentifier: record.messageId });
-      if (error.retryAfterMs !== undefined) await delayRedelivery(record, error.retryAfterMs, options);
+      if (error.retryAfterMs !== undefined) {
+        await delayRedelivery(record, redeliveryDelayMs(error.code, error.retryAfterMs, record), options);
+      }
       if (options.maxReceiveCount !== undefined && receiveCount >= options.maxReceiveCount) {
         await noteFinalFailure(record, error, log, options);
       }

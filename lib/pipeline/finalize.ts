@@ -88,7 +88,7 @@ export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps
       'build.busy',
       `Build ${lease.holder} of this script is deploying; retrying later.`,
       {
-        retryAfterMs: Math.min(lease.retryAfterMs, 60_000),
+        retryAfterMs: lease.retryAfterMs,
       },
     );
   }
