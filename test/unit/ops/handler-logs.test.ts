@@ -34,9 +34,10 @@ afterEach(() => {
 });
 
 let invocations = 0;
-const lambdaContext = (functionName: string): Context =>
-  ({
-    awsRequestId: `req-${functionName}-${(invocations += 1)}`,
+function lambdaContext(functionName: string): Context {
+  invocations += 1;
+  return {
+    awsRequestId: `req-${functionName}-${invocations}`,
     functionName: `workers-drop-dev-${functionName}`,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:workers-drop-dev-${functionName}`,
@@ -45,7 +46,8 @@ const lambdaContext = (functionName: string): Context =>
     logStreamName: 'stream',
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => 60_000,
-  }) as Context;
+  } as Context;
+}
 
 const record = (body: string, id: string): SQSRecord => ({
   messageId: id,
