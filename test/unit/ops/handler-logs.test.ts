@@ -6,10 +6,13 @@ import {
   createUploadHandler,
   type StageHandlerDeps,
 } from '../../../lib/handlers/stage-handlers.js';
+import { createTeardownHandler } from '../../../lib/handlers/teardown-handler.js';
 import { createLogger } from '../../../lib/log.js';
 import { createMetrics } from '../../../lib/metrics.js';
 import type { ObjectEvent } from '../../../lib/pipeline/s3-events.js';
 import { containsSecret, registerSecret } from '../../../lib/redact.js';
+import { FakeCloudflare } from '../../helpers/fake-cloudflare.js';
+import { createMemoryStore } from '../../helpers/memory-store.js';
 import { createHarness, type Harness, TEST_ENV } from '../../helpers/pipeline-harness.js';
 
 /** Keys every log line must carry (Powertools names the request id `function_request_id`). */
@@ -92,6 +95,14 @@ const depsOf = (harness: Harness, functionName: string): StageHandlerDeps => ({
   metrics: createMetrics({ namespace: 'WorkersDrop', service: 'workers-drop', functionName }),
 });
 
+const logLinesWritten = () =>
+  written
+    .join('')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => !('_aws' in line));
+
 /** Runs one build through the three handlers, with one transient Cloudflare failure on the way. */
 async function runBuildThroughHandlers(): Promise<void> {
   const harness = createHarness();
@@ -142,5 +153,27 @@ describe('handler logs (Powertools Logger on stdout)', () => {
       ]),
     );
     for (const line of lines) expect(containsSecret(line), line).toBe(false);
+  });
+
+  it('writes the tenant, function and request id on every line of a teardown', async () => {
+    const harness = createHarness();
+    const cf = new FakeCloudflare();
+    await cf.deployScript('ns', 'acme--site', { modules: [], metadata: { tags: ['tenant-acme'] } });
+    const teardown = createTeardownHandler({
+      ...harness.deps,
+      cloudflare: cf,
+      purge: async (_bucket, prefix) => createMemoryStore().deletePrefix(prefix),
+      log: createLogger({ service: 'workers-drop', functionName: 'teardown' }),
+      metrics: createMetrics({ namespace: 'WorkersDrop', service: 'workers-drop', functionName: 'teardown' }),
+    });
+
+    await teardown(sqsEvent([{ type: 'tenant.closed', tenant: 'acme' }]), lambdaContext('teardown'));
+
+    const lines = logLinesWritten();
+    expect(lines.map((line) => line.message)).toContain('teardown finished');
+    for (const line of lines) {
+      expect(line).toMatchObject({ tenant: 'acme', function: 'teardown', service: 'workers-drop' });
+      expect(line.function_request_id).toMatch(/^req-teardown-\d+$/);
+    }
   });
 });
