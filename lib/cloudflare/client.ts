@@ -3,11 +3,10 @@
  * reaches the network. It wraps the official SDK (auth, base URL, transport, error classes) with one
  * retry layer, per-attempt deadlines, a concurrency cap and categorised, redacted errors.
  */
-import Cloudflare from 'cloudflare';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../redact.js';
 import { openUploadSession, uploadBucket } from './assets.js';
-import type { ClientContext } from './context.js';
+import { type ClientContext, createSdk } from './context.js';
 import { deleteScriptsByTag, listScripts } from './listing.js';
 import { type CloudflareClientOptions, resolveClientOptions } from './options.js';
 import { deleteScript, deployScript, getScriptTags } from './scripts.js';
@@ -28,7 +27,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
   registerSecret(options.apiToken);
   const resolved = resolveClientOptions(options);
   const log = (options.log ?? silentLogger).child({ component: 'cloudflare', accountId: resolved.accountId });
-  const sdk = new Cloudflare({
+  const sdk = createSdk({
     apiToken: resolved.apiToken,
     // Explicit nulls: the SDK would otherwise pick these up from the process environment.
     apiKey: null,

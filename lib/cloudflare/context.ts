@@ -1,10 +1,24 @@
 /** What every operation of the client shares, and the REST paths it calls. */
-import type Cloudflare from 'cloudflare';
+
+import type { ClientOptions } from 'cloudflare';
+import { BaseAssetUpload } from 'cloudflare/resources/workers-for-platforms/dispatch/namespaces/scripts/asset-upload';
+import { BaseScripts } from 'cloudflare/resources/workers-for-platforms/dispatch/namespaces/scripts/scripts';
+import { BaseTags } from 'cloudflare/resources/workers-for-platforms/dispatch/namespaces/scripts/tags';
+import { createClient } from 'cloudflare/tree-shakable';
 import type { ResolvedClientOptions } from './options.js';
 import type { Transport } from './transport.js';
 
+/**
+ * The SDK client with only the resources used here. The full `Cloudflare` class instantiates every
+ * resource of the API, which keeps bundlers from dropping any: ~670 KB minified against ~32 KB.
+ */
+export const createSdk = (options: ClientOptions) =>
+  createClient({ ...options, resources: [BaseAssetUpload, BaseScripts, BaseTags] });
+
+export type Sdk = ReturnType<typeof createSdk>;
+
 export interface ClientContext {
-  sdk: Cloudflare;
+  sdk: Sdk;
   options: ResolvedClientOptions;
   transport: Transport;
 }

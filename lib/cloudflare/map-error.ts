@@ -3,7 +3,12 @@
  * category, the HTTP status and Cloudflare's error codes. Messages are built here from safe parts only:
  * the SDK's own message embeds the response body, so it is never passed through (it stays in `cause`).
  */
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'cloudflare';
+import {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+} from 'cloudflare/core/error';
 import { CloudflareApiError, type ErrorCode, isPipelineError } from '../errors.js';
 import { redact } from '../redact.js';
 import type { CloudflareOperation } from './options.js';
