@@ -8,9 +8,9 @@ import { PipelineError } from '../errors.js';
 import { type BuildRef, cloudflareScriptName, parseArtifactKey } from '../pipeline/identity.js';
 import { type DeployPointer, type ResultRecord, stateKeys } from '../pipeline/records.js';
 import { type BuildInFlight, readBuildInFlight } from './build-stage.js';
-import { readQueueDepth } from './dlq-messages.js';
-import { type ScannedEntry, type ScanTuning, scanDlq } from './dlq-scan.js';
+import type { ScannedEntry, ScanTuning } from './dlq-scan.js';
 import type { QueuePair } from './queue-pair.js';
+import { readScriptDlqs } from './script-dlqs.js';
 import type { StateReader } from './state-reads.js';
 
 /** How many result records the overview shows by default. */
@@ -87,38 +87,6 @@ async function mapLimit<T, R>(items: T[], work: (item: T) => Promise<R>): Promis
   return out;
 }
 
-async function readDlqs(options: StatusOptions): Promise<ScriptStatus['dlq']> {
-  const { sqs, pairs, tuning, unavailable } = options.dlq;
-  if (pairs.length === 0) return { checked: false, reason: unavailable ?? 'no DLQ configured', messages: [] };
-  const { tenant, script, build } = options;
-  const scans = await Promise.all(
-    pairs.map(async (pair) => {
-      // An empty DLQ (the usual case) needs no scan; SQS's count lags by seconds at most.
-      const depth = await readQueueDepth(sqs, pair.dlqUrl);
-      if (depth.visible + depth.inFlight === 0) return [];
-      const scan = await scanDlq({
-        sqs,
-        queue: pair.queue,
-        dlqUrl: pair.dlqUrl,
-        state: options.state,
-        ...(options.now === undefined ? {} : { now: options.now }),
-        ...(tuning === undefined ? {} : { tuning }),
-        // A tenant's teardown concerns every script of the tenant.
-        match: (info) =>
-          info.tenant === tenant &&
-          (info.queue === 'teardown' ? build === undefined : info.script === script) &&
-          (build === undefined || info.build === build),
-      });
-      return scan.entries;
-    }),
-  );
-  return {
-    checked: true,
-    ...(unavailable === undefined ? {} : { reason: unavailable }),
-    messages: scans.flat(),
-  };
-}
-
 /** Reads the status of a script (and of one build when `build` is given). */
 export async function readScriptStatus(options: StatusOptions): Promise<ScriptStatus> {
   const { state, tenant, script, build } = options;
@@ -145,7 +113,7 @@ export async function readScriptStatus(options: StatusOptions): Promise<ScriptSt
       readBuildInFlight(state, { ...ref, build: id }, pointer, now, id === build),
     )
   ).sort((a, b) => (b.claimedAt ?? '').localeCompare(a.claimedAt ?? ''));
-  const dlq = await readDlqs(options);
+  const dlq = await readScriptDlqs(options);
   const status: ScriptStatus = {
     tenant,
     script,
