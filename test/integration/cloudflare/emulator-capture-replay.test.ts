@@ -233,7 +233,7 @@ describe('the emulator accepts what real wrangler sends', () => {
       const put = variant.requests.find((request) => request.kind === 'script-PUT');
       const name = put?.path.split('/').at(-1) ?? '';
       const stored = emulator.getScript('my-ns', name);
-      const moduleParts = ((put?.body as { parts: RecordedPart[] }).parts ?? []).filter(
+      const moduleParts = ((put?.body as { parts?: RecordedPart[] } | undefined)?.parts ?? []).filter(
         (part) => part.name !== 'metadata',
       );
       expect(
@@ -244,7 +244,8 @@ describe('the emulator accepts what real wrangler sends', () => {
         ]),
       ).toEqual(moduleParts.map((part) => [part.name, part.content_type, part.size]));
       const session = variant.requests.find((request) => request.kind === 'assets-upload-session');
-      const manifest = (session?.body as { json: { manifest: Record<string, unknown> } }).json.manifest;
+      const manifest =
+        (session?.body as { json: { manifest: Record<string, unknown> } } | undefined)?.json.manifest ?? {};
       expect([...(stored?.assets.keys() ?? [])].sort()).toEqual(Object.keys(manifest).sort());
     },
   );

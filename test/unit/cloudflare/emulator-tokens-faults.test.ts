@@ -27,8 +27,22 @@ describe('emulator tokens', () => {
   });
 
   it.each([
-    ['an expired token', (t: ReturnType<typeof setup>, jwt: string) => (t.advance(3600_000), jwt), 'expired'],
-    ['a revoked token', (t: ReturnType<typeof setup>, jwt: string) => (t.revoke(), jwt), 'expired'],
+    [
+      'an expired token',
+      (t: ReturnType<typeof setup>, jwt: string) => {
+        t.advance(3600_000);
+        return jwt;
+      },
+      'expired',
+    ],
+    [
+      'a revoked token',
+      (t: ReturnType<typeof setup>, jwt: string) => {
+        t.revoke();
+        return jwt;
+      },
+      'expired',
+    ],
     [
       'a tampered payload',
       (_t: ReturnType<typeof setup>, jwt: string) =>

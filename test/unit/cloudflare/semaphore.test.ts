@@ -10,7 +10,12 @@ describe('createSemaphore', () => {
     const second = await semaphore.acquire();
 
     // Act
-    const waiting = [3, 4].map((n) => semaphore.acquire().then((release) => (order.push(n), release)));
+    const waiting = [3, 4].map((n) =>
+      semaphore.acquire().then((release) => {
+        order.push(n);
+        return release;
+      }),
+    );
     const queuedBefore = semaphore.waiting;
     first();
     const third = await waiting[0];
