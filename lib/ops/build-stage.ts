@@ -12,6 +12,7 @@ import {
   stateKeys,
 } from '../pipeline/records.js';
 import type { FailureNote } from './failure-notes.js';
+import { plural } from './format.js';
 import type { StateReader } from './state-reads.js';
 
 /** A build without a result record. */
@@ -82,7 +83,7 @@ export async function readBuildInFlight(
     key.startsWith(stateKeys.bucketDonePrefix(ref, progress.sessionId)),
   );
   const upload = { ...base, ...session, stage: 'upload' as const, bucketsSent: doneKeys.length };
-  if (!detailed) return { ...upload, detail: `${doneKeys.length} buckets sent` };
+  if (!detailed) return { ...upload, detail: `${plural(doneKeys.length, 'bucket')} sent` };
   const [plan, ...markers] = await Promise.all([
     state.get<{ buckets: unknown[] }>(stateKeys.sessionPlan(ref, progress.sessionId)),
     ...doneKeys.map((key) => state.get<BucketDone>(key)),

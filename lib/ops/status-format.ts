@@ -58,7 +58,8 @@ function dlqTable(status: ScriptStatus): string {
   const { dlq } = status;
   if (!dlq.checked) return `Dead-letter queues: not checked (${dlq.reason ?? 'unknown'})`;
   const partial = dlq.reason === undefined ? '' : ` (not checked: ${dlq.reason})`;
-  const title = `Dead-letter queues: ${plural(dlq.messages.length, 'message')}${partial}`;
+  const scope = status.build === undefined ? '' : ` of build ${status.build.build}`;
+  const title = `Dead-letter queues${scope}: ${plural(dlq.messages.length, 'message')}${partial}`;
   if (dlq.messages.length === 0) return title;
   const rows = dlq.messages.map((entry) => [
     entry.info.queue,

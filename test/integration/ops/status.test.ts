@@ -82,7 +82,7 @@ describe('workers-drop status against local S3 and SQS', () => {
     );
     expect(stdout).toContain('In flight (1)');
     expect(stdout).toMatch(
-      /^b4 +upload +1 buckets sent +session0004 +26 min 0 s +cloudflare\.server-error \(upload\)$/m,
+      /^b4 +upload +1 bucket sent +session0004 +26 min 0 s +cloudflare\.server-error \(upload\)$/m,
     );
     expect(stdout).toContain('Dead-letter queues: 1 message');
     expect(stdout).toMatch(
