@@ -29,7 +29,7 @@ export interface FaultConfig {
   latencyMs?: number | { min: number; max: number };
   /** The socket is destroyed before the request is handled. */
   dropRate?: number;
-  /** No answer (a silent stall) for `stallMs`, or until the client gives up. */
+  /** A silent stall: until the client gives up, or a spike of `stallMs` after which it is applied. */
   stallRate?: number;
   stallMs?: number;
   errorRates?: Partial<Record<InjectedStatus, number>>;
@@ -56,7 +56,11 @@ export type OneShotFault =
   | { type: 'drop' }
   /** Apply the request, then destroy the socket instead of answering. */
   | { type: 'lose-response' }
-  /** `headers`: answer nothing; `body`: send the headers and part of the body, then nothing. */
+  /**
+   * `headers` without `ms`: answer nothing until the client gives up (the request is not applied).
+   * `headers` with `ms`: a latency spike; the request is applied after `ms`, answered if the client is
+   * still there. `body`: send the headers and part of the body, then nothing.
+   */
   | { type: 'stall'; ms?: number; phase?: 'headers' | 'body' }
   | { type: 'latency'; ms: number }
   | { type: 'null-result' };

@@ -70,8 +70,9 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function send(response: ServerResponse, reply: Reply): void {
-  if (response.destroyed || response.headersSent) return;
+/** Writes the reply; false when the client has already gone. */
+function send(response: ServerResponse, reply: Reply): boolean {
+  if (response.destroyed || response.headersSent) return false;
   const payload = Buffer.from(JSON.stringify(reply.body));
   response.writeHead(reply.status, {
     'content-type': 'application/json',
@@ -79,6 +80,7 @@ function send(response: ServerResponse, reply: Reply): void {
     ...reply.headers,
   });
   response.end(payload);
+  return true;
 }
 
 const injected = (fault: Extract<OneShotFault, { type: 'status' }>): Reply => {
@@ -212,15 +214,17 @@ export function createServer(deps: ServerDeps) {
         return record(0, 'drop');
       }
       if (fault?.type === 'stall') {
-        if (fault.phase === 'body') {
-          response.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' });
-          response.write('{"success":true,"errors":[],');
-        }
-        await waitForClient(response, fault.ms);
-        if (fault.phase === 'body' || fault.ms === undefined || response.destroyed) {
+        if (fault.phase === 'body' || fault.ms === undefined) {
+          if (fault.phase === 'body') {
+            response.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' });
+            response.write('{"success":true,"errors":[],');
+          }
+          await waitForClient(response, fault.ms);
           request.socket.destroy();
           return record(0, 'stall');
         }
+        // A latency spike: the request is still applied when it ends, even if the client has gone.
+        await sleep(fault.ms);
       }
       if (fault?.type === 'status') {
         const reply = injected(fault);
@@ -236,8 +240,8 @@ export function createServer(deps: ServerDeps) {
         request.socket.destroy();
         return record(0, fault.type);
       }
-      send(response, reply);
-      record(reply.status);
+      const sent = send(response, reply);
+      record(sent ? reply.status : 0, fault?.type);
     } catch (error) {
       if (error instanceof ApiError) {
         send(response, {

@@ -157,6 +157,24 @@ describe('lib/cloudflare retry and timeout policy', () => {
     await vi.waitFor(() => expect(kindOf('upload')).toHaveLength(2));
   });
 
+  it('sees a timeout while a latency spike still applies the upload once it ends', async () => {
+    // Prepare
+    harness = await startCloudflareHarness({}, { uploadAttemptTimeoutMs: 150, retries: 0 });
+    const session = await harness.client.openUploadSession(NAMESPACE, 'site', manifestOf(site));
+    harness.emulator.faults.once('upload', { type: 'stall', ms: 300 });
+
+    // Act
+    const error = await harness.client.uploadBucket(session.jwt, files).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'cloudflare.timeout' });
+    expect(harness.emulator.hasAsset(NAMESPACE, files[0]?.hash ?? '')).toBe(false);
+    await vi.waitFor(() => expect(harness.emulator.hasAsset(NAMESPACE, files[0]?.hash ?? '')).toBe(true));
+    await vi.waitFor(() =>
+      expect(kindOf('upload')).toEqual([expect.objectContaining({ status: 0, fault: 'stall' })]),
+    );
+  });
+
   it.each([
     [400, 'cloudflare.bad-request'],
     [401, 'cloudflare.auth'],
