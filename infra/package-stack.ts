@@ -13,6 +13,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The bundle budget per function: the bundled module under 1 MB, its cold import under 150 ms. */
+export const BUNDLE_BUDGET = Object.freeze({ bytes: 1_000_000, importMs: 150 });
+
 /** The repository root (where serverless.yml is). */
 export const SERVICE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
