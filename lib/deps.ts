@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { STAGE_QUEUES } from '../infra/queues.js';
 import { readArtifact } from './artifacts/read-artifact.js';
 import { readEntryBuffers } from './artifacts/read-entries.js';
 import { mapS3Error, openS3Source } from './artifacts/sources/s3-source.js';
@@ -16,6 +17,7 @@ import type { StageHandlerDeps } from './handlers/stage-handlers.js';
 import type { TeardownHandlerDeps } from './handlers/teardown-handler.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type FlushableMetrics } from './metrics.js';
+import { createFailureNotes } from './ops/failure-notes.js';
 import type { ArtifactStore } from './pipeline/ports.js';
 import type { ArtifactPointer } from './pipeline/records.js';
 import { createQueueSender } from './queues/sender.js';
@@ -36,6 +38,8 @@ export interface DepsOverrides {
   /** Passed to the Cloudflare SDK (tests). */
   fetch?: typeof fetch;
   now?: () => Date;
+  /** The queues' maxReceiveCount, when it differs from infra/queues.ts (local stacks in tests). */
+  maxReceiveCount?: Partial<Record<'ingest' | 'upload' | 'finalize' | 'teardown', number>>;
 }
 
 /** Credentials for loopback stand-ins: s3rver's fixed pair (local SQS checks none). */
@@ -141,11 +145,20 @@ export async function buildDeps(
           operation: info.operation,
         }),
     });
+  const state = createJsonStore(s3, config.stateBucket);
+  const now = overrides.now ?? (() => new Date());
+  const maxReceiveCount = {
+    ingest: overrides.maxReceiveCount?.ingest ?? STAGE_QUEUES.ingest.maxReceiveCount,
+    upload: overrides.maxReceiveCount?.upload ?? STAGE_QUEUES.upload.maxReceiveCount,
+    finalize: overrides.maxReceiveCount?.finalize ?? STAGE_QUEUES.finalize.maxReceiveCount,
+    teardown: overrides.maxReceiveCount?.teardown ?? STAGE_QUEUES.teardown.maxReceiveCount,
+  };
   return {
     config,
     s3,
     sqs,
-    state: createJsonStore(s3, config.stateBucket),
+    state,
+    finalFailures: createFailureNotes({ state, now, maxReceiveCount }),
     artifacts: createArtifactStore(s3, config),
     cloudflare,
     queues: createQueueSender(sqs, config.queues),
@@ -153,7 +166,7 @@ export async function buildDeps(
     purge: (bucket, prefix) => purgePrefix(s3, bucket, prefix),
     log,
     metrics,
-    now: overrides.now ?? (() => new Date()),
+    now,
     newSessionId,
   };
 }

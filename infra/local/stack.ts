@@ -152,8 +152,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...options.env,
     });
     // Local mode shows its own progress; EMF metric lines would only clutter the terminal.
+    const maxReceiveCount = Object.fromEntries(specs.map((spec) => [spec.name, spec.maxReceiveCount]));
     const deps = await buildDeps(config, 'local', {
       metrics: createRecordingMetrics(),
+      maxReceiveCount,
       ...options.overrides,
     });
     started.push({ close: async () => deps.s3.destroy() });

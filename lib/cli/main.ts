@@ -1,6 +1,8 @@
 /** The `workers-drop` command line: dispatches to one module per command. */
 import { processIo } from '../ops/command-io.js';
+import { runDeployCommand } from './deploy.js';
 import { runInspect } from './inspect.js';
+import { runLocalCommand } from './local.js';
 import { runReplayCommand } from './replay.js';
 import { runStatusCommand } from './status.js';
 
@@ -8,6 +10,7 @@ const USAGE = `usage: workers-drop <command> [options]
 
 commands:
   local      run the whole platform on this machine (npm start)
+  deploy     upload a site or zip into the running local stack and wait for its result
   inspect    check a zipped build artifact before uploading it (--json for build systems)
   replay     list or move a stage's dead-letter queue back to its queue
   status     show a script's deployed build, recent builds, work in flight and DLQ messages
@@ -18,8 +21,9 @@ export async function main(argv: string[]): Promise<number> {
   const [command] = argv;
   switch (command) {
     case 'local':
-      console.log('workers-drop local: not yet. Local mode arrives with the local-mode issue.');
-      return 0;
+      return runLocalCommand(argv.slice(1), processIo());
+    case 'deploy':
+      return runDeployCommand(argv.slice(1), processIo());
     case 'inspect':
       return runInspect(argv.slice(1), processIo());
     case 'replay':

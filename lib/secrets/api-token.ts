@@ -20,10 +20,14 @@ export async function loadApiToken(config: Readonly<Config>, ssm: () => SSMClien
   }
   let value: string | undefined;
   try {
-    const result = await ssm().send(new GetParameterCommand({ Name: apiTokenParameter, WithDecryption: true }));
+    const result = await ssm().send(
+      new GetParameterCommand({ Name: apiTokenParameter, WithDecryption: true }),
+    );
     value = result.Parameter?.Value;
   } catch (error) {
-    throw new PipelineError('config.invalid', `Could not read the SSM parameter ${apiTokenParameter}.`, { cause: error });
+    throw new PipelineError('config.invalid', `Could not read the SSM parameter ${apiTokenParameter}.`, {
+      cause: error,
+    });
   }
   if (value === undefined || value.trim() === '') {
     throw new PipelineError('config.invalid', `The SSM parameter ${apiTokenParameter} is empty.`);

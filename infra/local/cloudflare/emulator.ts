@@ -9,8 +9,9 @@ import { loadContract } from './contract.js';
 import { createFaults, type FaultConfig, type OneShotFault, type RequestKind } from './faults.js';
 import { type CloudflareEmulatorOptions, resolveEmulatorOptions } from './options.js';
 import { createPersistence } from './persistence.js';
-import { createServer, type RequestRecord } from './server.js';
+import { createServer } from './server.js';
 import { createState } from './state.js';
+import type { RequestRecord } from './stats.js';
 import { createTokens } from './tokens.js';
 
 /** A deployed script, with its modules and asset bytes, as tests inspect it. */

@@ -7,4 +7,4 @@ export {
 } from './emulator.js';
 export type { FaultConfig, InjectedStatus, OneShotFault, RequestKind } from './faults.js';
 export type { CloudflareEmulatorOptions, RepeatAfterComplete } from './options.js';
-export type { RequestRecord } from './server.js';
+export type { RequestRecord } from './stats.js';
