@@ -9,28 +9,11 @@ import { MultipartError, type MultipartPart, parseMultipart, readBoundary } from
 import type { Namespace, StoredModule, StoredScript } from '../state.js';
 import type { HandlerContext, HandlerResult } from './context.js';
 import { isoNow, readFlag } from './context.js';
+import { mediaType, readModules } from './modules.js';
 import { assertScriptName, assertTags } from './rules.js';
 import { uploadResponse } from './script-info.js';
 
-/** Module part types the API accepts (contract `files` description). */
-const MODULE_TYPES = new Set([
-  'application/javascript+module',
-  'text/javascript+module',
-  'application/javascript',
-  'text/javascript',
-  'text/x-python',
-  'text/x-python-requirement',
-  'application/wasm',
-  'text/plain',
-  'application/octet-stream',
-  'application/source-map',
-]);
-const ES_MODULE_TYPES = new Set(['application/javascript+module', 'text/javascript+module']);
-const SERVICE_WORKER_TYPES = new Set(['application/javascript', 'text/javascript']);
-
 const invalid = (message: string): ApiError => badRequest(CF_CODES.validation, message);
-const mediaType = (value: string | undefined): string | undefined =>
-  value?.split(';')[0]?.trim().toLowerCase();
 type Metadata = Record<string, unknown> & {
   main_module?: string;
   body_part?: string;
@@ -73,50 +56,6 @@ function readMetadata(context: HandlerContext, parts: MultipartPart[]): Metadata
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
     throw invalid('metadata must be a JSON object');
   return metadata as Metadata;
-}
-
-function readModules(
-  context: HandlerContext,
-  parts: MultipartPart[],
-  metadata: Metadata,
-): Map<string, StoredModule> {
-  const modules = new Map<string, StoredModule>();
-  let bytes = 0;
-  for (const part of parts) {
-    if (part.name === 'metadata') continue;
-    const type = mediaType(part.contentType);
-    if (part.name === '') throw invalid('a module part has an empty name');
-    if (modules.has(part.name)) throw invalid(`module ${JSON.stringify(part.name)} is sent twice`);
-    if (type === undefined || !MODULE_TYPES.has(type))
-      throw invalid(`module ${JSON.stringify(part.name)} has unsupported type ${type ?? '(none)'}`);
-    bytes += part.data.length;
-    modules.set(part.name, { contentType: part.contentType ?? type, content: Buffer.from(part.data) });
-  }
-  if (bytes > context.options.maxScriptBytes) {
-    throw badRequest(
-      CF_CODES.tooLarge,
-      `the script is ${bytes} bytes; the limit is ${context.options.maxScriptBytes}`,
-    );
-  }
-  const { main_module: main, body_part: body } = metadata;
-  if (main !== undefined && body !== undefined) throw invalid('metadata sets both main_module and body_part');
-  const entry = main ?? body;
-  if (entry === undefined) {
-    if (modules.size > 0) throw invalid('metadata must name the entry part in main_module or body_part');
-    return modules;
-  }
-  const entryModule = modules.get(entry);
-  if (entryModule === undefined)
-    throw invalid(
-      `${main === undefined ? 'body_part' : 'main_module'} ${JSON.stringify(entry)} names no part of the upload`,
-    );
-  const allowed = main === undefined ? SERVICE_WORKER_TYPES : ES_MODULE_TYPES;
-  if (!allowed.has(mediaType(entryModule.contentType) ?? '')) {
-    throw invalid(
-      `the entry part ${JSON.stringify(entry)} has type ${entryModule.contentType}, which is not a ${main === undefined ? 'service worker' : 'module'} script type`,
-    );
-  }
-  return modules;
 }
 
 /** The asset paths of this deploy: from the completion token's session, or kept from the last version. */
