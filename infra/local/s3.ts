@@ -5,12 +5,19 @@
  *   ignores them), and PUTs to one key are serialised so a compare-and-swap really is atomic;
  * - ListObjectsV2 paging: s3rver builds continuation tokens with DES, which OpenSSL 3 refuses; paging is
  *   served with our own opaque tokens instead;
+ * - atomic objects: s3rver answers a PUT before a buffered body is on disk and overwrites files in place,
+ *   so a reader could see half an object; here bodies are written to a temporary file and renamed into
+ *   place, and reads and writes of one key are serialised, so every read sees a whole version, as on S3;
  * - object-created events are exposed with the real object size and ETag for the notification bridge.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import type Koa from 'koa';
 import S3rver from 's3rver';
@@ -64,12 +71,57 @@ interface KoaContextLike {
   store: FilesystemStore;
 }
 
+interface StoredObject {
+  bucket: string;
+  key: string;
+  content: Buffer | Readable;
+  metadata: Record<string, string>;
+}
+
 interface FilesystemStore {
   listObjects(
     bucket: string,
     options: unknown,
   ): Promise<{ objects: Array<{ key: string }>; isTruncated: boolean }>;
   getMetadata(bucket: string, key: string): Promise<Record<string, string>>;
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+  putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+}
+
+/** Writes the body to a temporary file, then renames it into place: readers see the old or the new bytes. */
+async function putObjectAtomically(
+  store: FilesystemStore,
+  object: StoredObject,
+): Promise<{ size: number; md5: string }> {
+  const target = store.getResourcePath(object.bucket, object.key, 'object');
+  await mkdir(dirname(target), { recursive: true });
+  const temporary = `${target}.${randomBytes(6).toString('hex')}.partial`;
+  const md5 = createHash('md5');
+  let size = 0;
+  try {
+    if (Buffer.isBuffer(object.content)) {
+      md5.update(object.content);
+      size = object.content.length;
+      await writeFile(temporary, object.content);
+    } else {
+      const count = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          md5.update(chunk);
+          size += chunk.length;
+          callback(null, chunk);
+        },
+      });
+      await pipeline(object.content, count, createWriteStream(temporary));
+    }
+    const digest = md5.digest('hex');
+    await store.putMetadata(object.bucket, object.key, object.metadata, digest);
+    await rename(temporary, target);
+    return { size, md5: digest };
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 const TOKEN_PREFIX = 'wd1.';
@@ -149,11 +201,15 @@ function createFidelityMiddleware(listState: AsyncLocalStorage<ListState>): Koa.
         await next();
       });
     }
-    if ((ctx.method === 'GET' || ctx.method === 'HEAD') && ifMatch !== undefined) {
-      const etag = await currentEtag(ctx, address.bucket, address.key);
-      if (etag !== undefined && !sameEtag(etag, ifMatch)) return preconditionFailed(ctx);
-    }
-    await next();
+    // Reads and deletes wait for a write in progress on the same key (the body stream, once opened, keeps
+    // reading the version it opened even if a later PUT renames a new one into place).
+    return withKeyLock(`${address.bucket}/${address.key}`, async () => {
+      if ((ctx.method === 'GET' || ctx.method === 'HEAD') && ifMatch !== undefined) {
+        const etag = await currentEtag(ctx, address.bucket, address.key);
+        if (etag !== undefined && !sameEtag(etag, ifMatch)) return preconditionFailed(ctx);
+      }
+      await next();
+    });
   };
 }
 
@@ -207,6 +263,7 @@ export async function startLocalS3(options: StartLocalS3Options): Promise<LocalS
     state.lastKey = result.objects.at(-1)?.key;
     return { ...result, isTruncated: false };
   };
+  store.putObject = (object) => putObjectAtomically(store, object);
   const app = server as unknown as Koa;
   // Insert before s3rver's router (the last middleware) so our checks run first.
   app.middleware.splice(app.middleware.length - 1, 0, createFidelityMiddleware(listState));

@@ -91,6 +91,24 @@ describe('local S3 stand-in', () => {
     expect(last.IsTruncated).toBe(false);
   });
 
+  it('never lets a reader see half an object while it is overwritten', async () => {
+    const v1 = Buffer.alloc(4 * 1024 * 1024, 1);
+    const v2 = Buffer.alloc(4 * 1024 * 1024, 2);
+    await client.send(new PutObjectCommand({ Bucket: 'fidelity', Key: 'big', Body: v1 }));
+
+    const reads = Array.from({ length: 12 }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 3));
+      const object = await client.send(new GetObjectCommand({ Bucket: 'fidelity', Key: 'big' }));
+      return Buffer.from(await (object.Body?.transformToByteArray() ?? Promise.resolve(new Uint8Array())));
+    });
+    const [, ...bodies] = await Promise.all([
+      client.send(new PutObjectCommand({ Bucket: 'fidelity', Key: 'big', Body: v2 })),
+      ...reads,
+    ]);
+
+    for (const body of bodies) expect(body.equals(v1) || body.equals(v2)).toBe(true);
+  });
+
   it('emits object-created events with size and ETag', async () => {
     const events: S3rverEvent[] = [];
     const off = s3.onEvent((event) => events.push(event));
