@@ -32,6 +32,8 @@ export interface CentralDirectoryLocation {
 }
 
 const corrupt = (message: string) => new InvalidArtifactError('artifact.corrupt', message);
+/** The first tail read: the EOCD with a comment of up to ~8 KiB, and usually the zip64 records. */
+const FIRST_TAIL_BYTES = 8 * 1024;
 
 /** The last EOCD in `tail` whose comment reaches exactly to the end of the archive. */
 function findEocd(tail: Buffer): number {
@@ -52,13 +54,28 @@ async function explainMissingEocd(source: ZipSource): Promise<InvalidArtifactErr
   return new InvalidArtifactError('artifact.not-a-zip', 'The object is not a zip archive.');
 }
 
-/** Reads the end records and returns the validated central directory location. */
-export async function locateCentralDirectory(source: ZipSource): Promise<CentralDirectoryLocation> {
-  const tailLength = Math.min(source.size, MAX_EOCD_SEARCH + ZIP64_LOCATOR_SIZE + ZIP64_EOCD_SIZE);
+/** Reads the last `length` bytes and finds the EOCD in them. */
+async function readTail(
+  source: ZipSource,
+  length: number,
+): Promise<{ tail: Buffer; tailStart: number; at: number }> {
+  const tailLength = Math.min(source.size, length);
   const tailStart = source.size - tailLength;
   const tail = await source.read(tailStart, tailLength);
   if (tail.length !== tailLength) throw corrupt('The archive could not be read to its end.');
-  const at = findEocd(tail);
+  return { tail, tailStart, at: findEocd(tail) };
+}
+
+/** Reads the end records and returns the validated central directory location. */
+export async function locateCentralDirectory(source: ZipSource): Promise<CentralDirectoryLocation> {
+  // Most archives have a short comment or none: try a small tail first, the longest possible one after.
+  let { tail, tailStart, at } = await readTail(source, FIRST_TAIL_BYTES);
+  if (at < 0 && tail.length < source.size) {
+    ({ tail, tailStart, at } = await readTail(
+      source,
+      MAX_EOCD_SEARCH + ZIP64_LOCATOR_SIZE + ZIP64_EOCD_SIZE,
+    ));
+  }
   if (at < 0) throw await explainMissingEocd(source);
   const eocd = parseEocd(tail, at);
   const eocdOffset = tailStart + at;

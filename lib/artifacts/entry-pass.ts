@@ -67,7 +67,10 @@ export async function hashFiles(
     job.file.sha256 = (await job.result).toString('hex');
     job.file.headerSize = job.headerSize;
     progress.entriesDone += 1;
-    progress.bytesDone = job.file.offset + job.file.compressedSize - first.offset;
+    progress.bytesDone =
+      progress.entriesDone === progress.entriesTotal
+        ? progress.bytesTotal
+        : job.file.offset + job.headerSize + job.file.compressedSize - first.offset;
     options.onProgress?.(progress);
   };
   const stream = source.stream(first.offset, last.limit);
