@@ -42,6 +42,8 @@ export interface Config {
   deployLeaseSeconds: number;
   /** Delay of teardown's second sweep, which removes what in-flight stages wrote during the first. */
   teardownSweepDelaySeconds: number;
+  /** First redelivery delay after a failure; doubles with every receive (at most 15 minutes). */
+  retryBaseSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -158,6 +160,7 @@ export function readConfig(env: Env): Readonly<Config> {
     },
     deployLeaseSeconds: integer(env, 'DEPLOY_LEASE_SECONDS', 240, 10, 3600),
     teardownSweepDelaySeconds: integer(env, 'TEARDOWN_SWEEP_DELAY_SECONDS', 900, 0, 900),
+    retryBaseSeconds: integer(env, 'RETRY_BASE_SECONDS', 10, 1, 900),
   };
   if (config.keyPrefix !== '' && !config.keyPrefix.endsWith('/')) {
     throw new ConfigError('KEY_PREFIX must end with "/" (for example "drops/").');

@@ -139,6 +139,8 @@ export async function buildDeps(
       uploadAttemptTimeoutMs: config.cloudflare.uploadAttemptTimeoutMs,
       retries: config.cloudflare.retries,
       maxConcurrentRequests: config.cloudflare.maxConcurrentRequests,
+      // A longer Retry-After is handed back to SQS (the message's visibility), not slept inside Lambda.
+      retryAfterCapMs: 10_000,
       onRetry: (info) =>
         metrics.count('CloudflareRetries', 1, {
           status: String(info.status ?? info.code),

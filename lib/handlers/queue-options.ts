@@ -12,11 +12,14 @@ import type { BatchOptions } from './sqs-batch.js';
 export function queueBatchOptions(
   queue: QueueName,
   finalFailures: FinalFailures | undefined,
-): Pick<BatchOptions, 'correlate' | 'maxReceiveCount' | 'onFinalFailure'> {
+  config: { retryBaseSeconds: number },
+): Pick<BatchOptions, 'correlate' | 'maxReceiveCount' | 'onFinalFailure' | 'retryBaseMs'> {
   const correlate = (record: SQSRecord) => correlationFields(queue, record.body);
-  if (finalFailures === undefined) return { correlate };
+  const retryBaseMs = config.retryBaseSeconds * 1000;
+  if (finalFailures === undefined) return { correlate, retryBaseMs };
   return {
     correlate,
+    retryBaseMs,
     maxReceiveCount: finalFailures.maxReceiveCount[queue],
     onFinalFailure: (record, error) => finalFailures.note(queue, record, error),
   };

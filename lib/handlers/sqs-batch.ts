@@ -3,8 +3,10 @@
  * - `user-input` failures are acknowledged (their outcome is recorded for the build system) and logged;
  * - anything else (`transient`, `upstream-rejected`, `bug`) is reported in `batchItemFailures`, so SQS
  *   redelivers it and finally parks it in the DLQ, from where operators replay it;
- * - a failure that carries `retryAfterMs` (a capped `Retry-After`, a busy deploy lease) also moves the
- *   record's visibility timeout, so SQS waits that long before redelivering it;
+ * - every redelivered record gets its own delay (its visibility timeout is moved): a `Retry-After` as given,
+ *   otherwise an exponential backoff on the receive count (`retryBaseMs` x 2^(receives - 1), at most 15
+ *   minutes), so a short outage is ridden out within maxReceiveCount instead of waiting the queue's long
+ *   visibility timeout (sized for the function timeout) between attempts;
  * - a failure on the record's last receive (`maxReceiveCount`) is passed to `onFinalFailure`, which notes
  *   it for the replay tool (lib/ops/failure-notes.ts), since SQS keeps no error with a parked message.
  */
@@ -28,7 +30,13 @@ export interface BatchOptions {
   maxReceiveCount?: number;
   /** Called with a record's last failure; its own errors are logged and never change the outcome. */
   onFinalFailure?: (record: SQSRecord, error: PipelineError) => Promise<void>;
+  /** First redelivery delay of the backoff (default 10 s). */
+  retryBaseMs?: number;
 }
+
+/** The longest backoff delay. */
+const MAX_BACKOFF_MS = 15 * 60 * 1000;
+const DEFAULT_RETRY_BASE_MS = 10_000;
 
 /** The SQS visibility timeout limit. */
 const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
@@ -75,11 +83,15 @@ async function noteFinalFailure(
  * How long SQS should wait before redelivering. A `Retry-After` is honoured as given. A busy deploy lease
  * backs off exponentially with the receive count (2 s, 4 s, 8 s ... up to the lease's end): a live holder
  * finishes in seconds, while a crashed holder's lease is outlasted within the queue's maxReceiveCount.
+ * Anything else backs off from `retryBaseMs`.
  */
-function redeliveryDelayMs(code: string, retryAfterMs: number, record: SQSRecord): number {
-  if (code !== 'build.busy') return retryAfterMs;
+function redeliveryDelayMs(error: PipelineError, record: SQSRecord, baseMs: number): number {
   const receives = Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
-  return Math.min(retryAfterMs, 1000 * 2 ** receives);
+  if (error.code === 'build.busy' && error.retryAfterMs !== undefined) {
+    return Math.min(error.retryAfterMs, 1000 * 2 ** receives);
+  }
+  if (error.retryAfterMs !== undefined) return error.retryAfterMs;
+  return Math.min(MAX_BACKOFF_MS, baseMs * 2 ** (receives - 1));
 }
 
 /** Processes the batch and returns the records to redeliver. */
@@ -112,9 +124,11 @@ export async function processSqsBatch(
       }
       log.error(`record failed, SQS will redeliver it: ${error.message}`, fields);
       batchItemFailures.push({ itemIdentifier: record.messageId });
-      if (error.retryAfterMs !== undefined) {
-        await delayRedelivery(record, redeliveryDelayMs(error.code, error.retryAfterMs, record), options);
-      }
+      await delayRedelivery(
+        record,
+        redeliveryDelayMs(error, record, options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS),
+        options,
+      );
       if (options.maxReceiveCount !== undefined && receiveCount >= options.maxReceiveCount) {
         await noteFinalFailure(record, error, log, options);
       }

@@ -61,7 +61,7 @@ export function createIngestHandler(deps: StageHandlerDeps) {
       return await processSqsBatch((event as SQSEvent).Records, {
         ...deps,
         queueUrl: deps.config.queues.ingest,
-        ...queueBatchOptions('ingest', deps.finalFailures),
+        ...queueBatchOptions('ingest', deps.finalFailures, deps.config),
         handle: (record, log) => ingestPayload(parseIngestBody(record.body), deps, log),
       });
     } finally {
@@ -78,7 +78,7 @@ export function createUploadHandler(deps: StageHandlerDeps): SqsHandler {
       return await processSqsBatch(event.Records, {
         ...deps,
         queueUrl: deps.config.queues.upload,
-        ...queueBatchOptions('upload', deps.finalFailures),
+        ...queueBatchOptions('upload', deps.finalFailures, deps.config),
         handle: async (record, log) => {
           const message = parseUploadMessage(record.body);
           const child = log.child({ ...message.ref, sessionId: message.sessionId, bucket: message.bucket });
@@ -103,7 +103,7 @@ export function createFinalizeHandler(deps: StageHandlerDeps): SqsHandler {
       return await processSqsBatch(event.Records, {
         ...deps,
         queueUrl: deps.config.queues.finalize,
-        ...queueBatchOptions('finalize', deps.finalFailures),
+        ...queueBatchOptions('finalize', deps.finalFailures, deps.config),
         handle: async (record, log) => {
           const message = parseFinalizeMessage(record.body);
           const child = log.child({ ...message.ref, sessionId: message.sessionId });

@@ -23,7 +23,7 @@ export function createTeardownHandler(deps: TeardownHandlerDeps) {
       return await processSqsBatch(event.Records, {
         ...deps,
         queueUrl: deps.config.queues.teardown,
-        ...queueBatchOptions('teardown', deps.finalFailures),
+        ...queueBatchOptions('teardown', deps.finalFailures, deps.config),
         handle: async (record, log) => {
           const sentAt = new Date(
             Number(record.attributes.SentTimestamp) || deps.now().getTime(),

@@ -44,7 +44,7 @@ beforeAll(async () => {
       upload: { visibilityTimeoutSeconds: 2 },
     },
     emulator: { bucketMaxFiles: 2 },
-    env: { CLOUDFLARE_RETRIES: '1' },
+    env: { CLOUDFLARE_RETRIES: '1', RETRY_BASE_SECONDS: '1' },
   });
   registerSecret(stack.emulator?.apiToken);
 });

@@ -60,7 +60,7 @@ const snapshot = (tenant: string) => {
 beforeAll(async () => {
   stack = await startLocalStack({
     emulator: { deletePageSize: 2, listPageSize: 2 },
-    env: { TEARDOWN_SWEEP_DELAY_SECONDS: '2' },
+    env: { TEARDOWN_SWEEP_DELAY_SECONDS: '2', RETRY_BASE_SECONDS: '1' },
     stages: { teardown: { visibilityTimeoutSeconds: 5 } },
   });
   const deploys: Array<Promise<unknown>> = [];
