@@ -6,6 +6,7 @@
 import { type ParseError, parse, printParseErrorCode } from 'jsonc-parser';
 import type { AssetsConfig } from '../cloudflare/types.js';
 import { InvalidArtifactError } from '../errors.js';
+import { BINDING_NAME, readFlags, readVars } from './config-policy.js';
 import type { ArtifactLimits, ArtifactPolicy } from './limits.js';
 
 /** What the config file says, before it is checked against the archive. */
@@ -60,9 +61,7 @@ export const DEFAULT_ASSETS_BINDING = 'ASSETS';
 
 const HTML_HANDLING = ['auto-trailing-slash', 'force-trailing-slash', 'drop-trailing-slash', 'none'] as const;
 const NOT_FOUND_HANDLING = ['none', '404-page', 'single-page-application'] as const;
-const BINDING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const FLAG = /^[a-z0-9_]+$/;
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>
@@ -118,61 +117,6 @@ export function parseWorkerConfig(
     throw bad(`the var "${config.assets.binding}" has the name of the assets binding.`);
   }
   return config;
-}
-
-function readFlags(
-  value: unknown,
-  policy: ArtifactPolicy,
-  entry: string,
-  bad: (m: string) => Error,
-): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((flag) => typeof flag === 'string' && FLAG.test(flag))) {
-    throw bad('"compatibility_flags" must be a list of flag names (lower-case letters, digits, "_").');
-  }
-  const flags = value as string[];
-  const denied = flags.find((flag) => policy.deniedCompatibilityFlags.includes(flag));
-  if (denied !== undefined) {
-    throw new InvalidArtifactError(
-      'artifact.flag-not-allowed',
-      `${entry}: the compatibility flag "${denied}" is not allowed on this platform.`,
-      { entry },
-    );
-  }
-  return [...new Set(flags)];
-}
-
-function readVars(
-  value: unknown,
-  policy: ArtifactPolicy,
-  limits: ArtifactLimits,
-  entry: string,
-  bad: (m: string) => Error,
-): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (!isObject(value)) throw bad('"vars" must be an object.');
-  const names = Object.keys(value);
-  const tooLarge = (message: string) =>
-    new InvalidArtifactError('artifact.vars-too-large', `${entry}: ${message}`, { entry });
-  if (names.length > limits.maxVars)
-    throw tooLarge(`${names.length} vars; at most ${limits.maxVars} are allowed.`);
-  let bytes = 0;
-  for (const name of names) {
-    if (!BINDING_NAME.test(name))
-      throw bad(`the var name ${JSON.stringify(name)} is not a valid binding name.`);
-    const item = value[name];
-    if (typeof item !== 'string' && !policy.allowJsonVars) {
-      throw new InvalidArtifactError(
-        'artifact.binding-not-allowed',
-        `${entry}: vars.${name} is a JSON value; only plain-text (string) vars are allowed.`,
-        { entry },
-      );
-    }
-    bytes +=
-      Buffer.byteLength(name) + Buffer.byteLength(typeof item === 'string' ? item : JSON.stringify(item));
-    if (bytes > limits.maxVarsBytes) throw tooLarge(`vars exceed ${limits.maxVarsBytes} bytes.`);
-  }
-  return { ...value };
 }
 
 function readAssets(value: unknown, bad: (m: string) => Error): NonNullable<ParsedWorkerConfig['assets']> {

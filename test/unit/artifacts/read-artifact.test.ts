@@ -172,6 +172,25 @@ describe('entry names', () => {
   });
 });
 
+describe('extra fields', () => {
+  it('tolerates a padded or truncated extra area (what cannot be a block is skipped)', async () => {
+    const padding = Buffer.from([0xca, 0xfe, 0x09, 0x00, 0x01]);
+    const artifact = await readZip(
+      buildZip([{ name: 'worker.js', data: 'x', centralExtra: padding, localExtra: padding }]),
+    );
+    expect(artifact.config.mainModule).toBe('worker.js');
+  });
+
+  it('still refuses a saturated size without its zip64 field', async () => {
+    const zip = buildZip([{ name: 'worker.js', data: 'x', zip64: true, centralExtra: Buffer.alloc(0) }]);
+    const stripped = Buffer.from(zip);
+    // Rename the central zip64 field (id 0x0001) so it no longer counts.
+    const central = stripped.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    stripped.writeUInt16LE(0x9999, central + 46 + 'worker.js'.length);
+    await expect(rejectionOf(readZip(stripped))).resolves.toMatchObject({ code: 'artifact.corrupt' });
+  });
+});
+
 describe('the config file', () => {
   it('reads main, compatibility, vars and the assets section', async () => {
     const zip = buildZip([
