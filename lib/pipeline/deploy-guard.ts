@@ -4,7 +4,9 @@
  * so two finalizers can never both believe they may deploy:
  * - an older build than the deployed one, or than the build holding the lease, is superseded;
  * - a newer build waits while an older one holds an unexpired lease (it is retried later);
- * - an expired lease (its finalize crashed) can be taken over; the same build re-takes its own lease.
+ * - an expired lease (its finalize crashed) can be taken over, by the same build or a newer one;
+ * - each finalize invocation holds the lease under its own holder id, so two concurrent finalizes of the
+ *   same build (duplicate messages) cannot both deploy: the second waits and then finds the build deployed.
  * The lease outlives the finalize function's timeout, so a lease can only expire after its holder is gone.
  */
 import { PipelineError } from '../errors.js';
@@ -43,13 +45,14 @@ async function casLoop<T>(
   throw new PipelineError('state.conflict', `The deploy pointer of ${key} kept changing; retrying later.`);
 }
 
-/** Decides whether `build` may deploy now, and takes the lease if so. */
+/** Decides whether `build` may deploy now, and takes the lease for `holder` (one finalize run) if so. */
 export function acquireDeployLease(
   store: JsonStore,
   ref: BuildRef,
   order: BuildOrder,
   now: Date,
   leaseSeconds: number,
+  holder: string,
 ): Promise<LeaseOutcome> {
   return casLoop(
     store,
@@ -60,9 +63,10 @@ export function acquireDeployLease(
       if (deployed !== undefined && compareBuildOrder(deployed.order, order) > 0) {
         return { result: { kind: 'superseded', by: deployed.build } };
       }
-      if (lease !== undefined && lease.build !== ref.build) {
-        if (compareBuildOrder(lease.order, order) > 0)
+      if (lease !== undefined && lease.holder !== holder) {
+        if (lease.build !== ref.build && compareBuildOrder(lease.order, order) > 0) {
           return { result: { kind: 'superseded', by: lease.build } };
+        }
         const remaining = Date.parse(lease.until) - now.getTime();
         if (remaining > 0) return { result: { kind: 'busy', retryAfterMs: remaining, holder: lease.build } };
       }
@@ -71,7 +75,7 @@ export function acquireDeployLease(
         write: {
           v: 1,
           ...(deployed === undefined ? {} : { deployed }),
-          lease: { build: ref.build, order, until },
+          lease: { build: ref.build, order, until, holder },
         },
         result: { kind: 'acquired' },
       };
@@ -79,11 +83,18 @@ export function acquireDeployLease(
   );
 }
 
-/** Records `build` as deployed and drops its lease. Fails if another build took the lease meanwhile. */
-export function completeDeploy(store: JsonStore, ref: BuildRef, order: BuildOrder, now: Date): Promise<void> {
+/** Records `build` as deployed and drops its lease. Fails if another run took the lease meanwhile. */
+export function completeDeploy(
+  store: JsonStore,
+  ref: BuildRef,
+  order: BuildOrder,
+  now: Date,
+  holder: string,
+): Promise<void> {
   return casLoop(store, stateKeys.deployPointer(ref), (pointer) => {
-    if (pointer?.deployed?.build === ref.build) return { result: undefined };
-    if (pointer?.lease?.build !== ref.build) {
+    if (pointer?.deployed?.build === ref.build && pointer.lease?.holder !== holder)
+      return { result: undefined };
+    if (pointer?.lease?.holder !== holder) {
       throw new PipelineError(
         'state.conflict',
         `The deploy lease of ${ref.tenant}/${ref.script} was lost during the deploy.`,
@@ -96,10 +107,10 @@ export function completeDeploy(store: JsonStore, ref: BuildRef, order: BuildOrde
   });
 }
 
-/** Drops `build`'s lease without deploying (it failed, or must wait for re-uploads). */
-export function releaseDeployLease(store: JsonStore, ref: BuildRef): Promise<void> {
+/** Drops `holder`'s lease without deploying (it failed, or must wait for re-uploads). */
+export function releaseDeployLease(store: JsonStore, ref: BuildRef, holder: string): Promise<void> {
   return casLoop(store, stateKeys.deployPointer(ref), (pointer) => {
-    if (pointer?.lease?.build !== ref.build) return { result: undefined };
+    if (pointer?.lease?.holder !== holder) return { result: undefined };
     return {
       write: { v: 1, ...(pointer.deployed === undefined ? {} : { deployed: pointer.deployed }) },
       result: undefined,

@@ -49,9 +49,10 @@ async function recoverToken(
   message: FinalizeMessage,
   manifest: BuildManifest,
   progress: BuildProgress | undefined,
+  holder: string,
   deps: PipelineDeps,
 ): Promise<'reopened' | 'stale'> {
-  await releaseDeployLease(deps.state, message.ref);
+  await releaseDeployLease(deps.state, message.ref, holder);
   if (progress !== undefined && progress.sessionId !== message.sessionId) return 'stale';
   await reopenSession(manifest, message.sessionId, deps);
   return 'reopened';
@@ -76,12 +77,14 @@ export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps
   const manifest = manifestDoc.value;
   const progress = progressDoc?.value;
 
+  const holder = deps.newSessionId();
   const lease = await acquireDeployLease(
     deps.state,
     ref,
     manifest.order,
     started,
     deps.config.deployLeaseSeconds,
+    holder,
   );
   if (lease.kind === 'busy') {
     throw new PipelineError(
@@ -116,7 +119,8 @@ export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps
 
   const needsToken = manifest.assets.length > 0;
   const completionToken = needsToken ? openUsableToken(message.token, deps) : undefined;
-  if (needsToken && completionToken === undefined) return recoverToken(message, manifest, progress, deps);
+  if (needsToken && completionToken === undefined)
+    return recoverToken(message, manifest, progress, holder, deps);
 
   let deployed: Awaited<ReturnType<PipelineDeps['cloudflare']['deployScript']>>;
   try {
@@ -127,17 +131,17 @@ export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps
     });
   } catch (error) {
     if (isPipelineError(error) && error.code === 'cloudflare.token-expired') {
-      return recoverToken(message, manifest, progress, deps);
+      return recoverToken(message, manifest, progress, holder, deps);
     }
     if (isPipelineError(error) && error.category === 'user-input') {
-      await releaseDeployLease(deps.state, ref);
+      await releaseDeployLease(deps.state, ref, holder);
       await writeResult(
         errorRecord('failed', ref, manifest.artifact, error, deps, manifest.scriptName),
         deps,
       );
       return 'failed';
     }
-    await releaseDeployLease(deps.state, ref).catch(() => undefined);
+    await releaseDeployLease(deps.state, ref, holder).catch(() => undefined);
     throw error;
   }
 
@@ -147,7 +151,7 @@ export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps
     deps.log.warn('tenant closed during the deploy; the Worker was removed again', { code: 'tenant.closed' });
     return 'removed-tenant-closed';
   }
-  await completeDeploy(deps.state, ref, manifest.order, deps.now());
+  await completeDeploy(deps.state, ref, manifest.order, deps.now(), holder);
   const finished = deps.now();
   await writeResult(
     buildRecord(

@@ -137,7 +137,8 @@ export interface BucketDone {
 export interface DeployPointer {
   v: 1;
   deployed?: { build: string; order: BuildOrder; at: string };
-  lease?: { build: string; order: BuildOrder; until: string };
+  /** `holder` identifies one finalize run, so duplicate runs of the same build cannot both deploy. */
+  lease?: { build: string; order: BuildOrder; until: string; holder: string };
 }
 
 export type ResultStatus = 'deployed' | 'rejected' | 'failed' | 'superseded';

@@ -14,14 +14,15 @@ const order = (build: string, second: number): BuildOrder => ({
   build,
 });
 const now = new Date('2026-11-22T10:01:00.000Z');
+const later = (seconds: number) => new Date(now.getTime() + seconds * 1000);
 
 describe('deploy guard', () => {
   it('lets exactly one of two racing finalizers take the lease', async () => {
     const store = createMemoryStore();
 
     const [older, newer] = await Promise.all([
-      acquireDeployLease(store, ref('b1'), order('b1', 1), now, 300),
-      acquireDeployLease(store, ref('b2'), order('b2', 2), now, 300),
+      acquireDeployLease(store, ref('b1'), order('b1', 1), now, 300, 'run-1'),
+      acquireDeployLease(store, ref('b2'), order('b2', 2), now, 300, 'run-2'),
     ]);
 
     const kinds = [older.kind, newer.kind].sort();
@@ -29,50 +30,73 @@ describe('deploy guard', () => {
     expect(kinds).toContainEqual(expect.stringMatching(/^(busy|superseded)$/));
   });
 
+  it('never lets two concurrent runs of the same build both deploy', async () => {
+    const store = createMemoryStore();
+
+    const outcomes = await Promise.all([
+      acquireDeployLease(store, ref('b1'), order('b1', 1), now, 300, 'run-1'),
+      acquireDeployLease(store, ref('b1'), order('b1', 1), now, 300, 'run-2'),
+    ]);
+    await completeDeploy(
+      store,
+      ref('b1'),
+      order('b1', 1),
+      now,
+      outcomes[0]?.kind === 'acquired' ? 'run-1' : 'run-2',
+    );
+    const third = await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 300, 'run-3');
+
+    expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['acquired', 'busy']);
+    expect(third.kind).toBe('already-deployed');
+  });
+
   it('supersedes an older build while a newer one holds the lease, and makes a newer build wait', async () => {
     const store = createMemoryStore();
-    await acquireDeployLease(store, ref('b2'), order('b2', 2), now, 300);
+    await acquireDeployLease(store, ref('b2'), order('b2', 2), now, 300, 'run-b2');
 
-    const older = await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 300);
-    const newest = await acquireDeployLease(store, ref('b3'), order('b3', 3), now, 300);
+    const older = await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 300, 'run-b1');
+    const newest = await acquireDeployLease(store, ref('b3'), order('b3', 3), now, 300, 'run-b3');
 
     expect(older).toEqual({ kind: 'superseded', by: 'b2' });
     expect(newest).toMatchObject({ kind: 'busy', holder: 'b2', retryAfterMs: 300_000 });
   });
 
-  it('lets a newer build take over an expired lease, and the same build re-take its own', async () => {
+  it('lets an expired lease (a crashed run) be taken over by the same build or a newer one', async () => {
     const store = createMemoryStore();
-    await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 60);
+    await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 60, 'crashed');
 
-    const again = await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 60);
-    const later = new Date(now.getTime() + 61_000);
-    const takeover = await acquireDeployLease(store, ref('b2'), order('b2', 2), later, 60);
+    const sameTooEarly = await acquireDeployLease(store, ref('b1'), order('b1', 1), later(10), 60, 'retry');
+    const sameAfter = await acquireDeployLease(store, ref('b1'), order('b1', 1), later(61), 60, 'retry');
+    const newer = await acquireDeployLease(store, ref('b2'), order('b2', 2), later(200), 60, 'run-b2');
 
-    expect(again.kind).toBe('acquired');
-    expect(takeover.kind).toBe('acquired');
+    expect(sameTooEarly.kind).toBe('busy');
+    expect(sameAfter.kind).toBe('acquired');
+    expect(newer.kind).toBe('acquired');
   });
 
   it('uses the build id to order uploads in the same millisecond', async () => {
     const store = createMemoryStore();
-    await acquireDeployLease(store, ref('b-2'), order('b-2', 5), now, 300);
-    await completeDeploy(store, ref('b-2'), order('b-2', 5), now);
+    await acquireDeployLease(store, ref('b-2'), order('b-2', 5), now, 300, 'run');
+    await completeDeploy(store, ref('b-2'), order('b-2', 5), now, 'run');
 
-    expect(await acquireDeployLease(store, ref('b-1'), order('b-1', 5), now, 300)).toEqual({
+    expect(await acquireDeployLease(store, ref('b-1'), order('b-1', 5), now, 300, 'x')).toEqual({
       kind: 'superseded',
       by: 'b-2',
     });
-    expect((await acquireDeployLease(store, ref('b-3'), order('b-3', 5), now, 300)).kind).toBe('acquired');
+    expect((await acquireDeployLease(store, ref('b-3'), order('b-3', 5), now, 300, 'y')).kind).toBe(
+      'acquired',
+    );
   });
 
   it('refuses to record a deploy whose lease was taken over, and releases only its own lease', async () => {
     const store = createMemoryStore();
-    await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 1);
-    await acquireDeployLease(store, ref('b2'), order('b2', 2), new Date(now.getTime() + 2000), 300);
+    await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 1, 'run-b1');
+    await acquireDeployLease(store, ref('b2'), order('b2', 2), later(2), 300, 'run-b2');
 
-    await expect(completeDeploy(store, ref('b1'), order('b1', 1), now)).rejects.toMatchObject({
+    await expect(completeDeploy(store, ref('b1'), order('b1', 1), now, 'run-b1')).rejects.toMatchObject({
       code: 'state.conflict',
     });
-    await releaseDeployLease(store, ref('b1'));
+    await releaseDeployLease(store, ref('b1'), 'run-b1');
     expect(store.read<{ lease?: { build: string } }>('scripts/acme/site/deploy.json')?.lease?.build).toBe(
       'b2',
     );
