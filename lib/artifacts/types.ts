@@ -12,7 +12,10 @@ export interface ZipSource {
   readonly size: number;
   /** Reads exactly `length` bytes at `offset` (fewer only at the end of the archive). */
   read(offset: number, length: number): Promise<Buffer>;
-  /** Streams the bytes `[start, end)` in order. */
+  /**
+   * Streams the bytes `[start, end)` in order. Store failures arrive as the stream's error (a
+   * PipelineError); destroying the stream releases the underlying request or file read.
+   */
   stream(start: number, end: number): Readable;
   /** Bytes fetched from the underlying store so far (for the S3-transfer budget). */
   readonly bytesRead: number;
