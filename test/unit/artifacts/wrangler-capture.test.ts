@@ -26,7 +26,10 @@ interface Capture {
 }
 
 const capture = JSON.parse(
-  readFileSync(new URL('../../../../shared/contracts/wrangler-wire-capture.json', import.meta.url), 'utf8'),
+  readFileSync(
+    new URL('../../../infra/local/cloudflare/contract/wrangler-wire-capture.json', import.meta.url),
+    'utf8',
+  ),
 ) as Capture;
 const variant = (name: string) => {
   const found = capture.variants.find((item) => item.name === name);
