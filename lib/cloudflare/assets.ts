@@ -1,8 +1,8 @@
 /** Assets: the upload session (SDK resource method) and bucket uploads (generic `post`, JWT auth). */
 import { PipelineError } from '../errors.js';
+import { encodeBucketBody } from './bucket-body.js';
 import { apiPaths, type ClientContext } from './context.js';
 import { isRecord, optionalString, readEnvelopeResult } from './envelope.js';
-import { buildBucketForm } from './forms.js';
 import { InvalidResponseError } from './map-error.js';
 import type { AssetFile, AssetManifest, UploadBucketResult, UploadSession } from './types.js';
 
@@ -51,16 +51,22 @@ export function uploadBucket(
   const { sdk, options, transport } = context;
   if (files.length === 0)
     throw new PipelineError('internal.unexpected', 'uploadBucket needs at least one file.');
-  const form = buildBucketForm(files);
+  const body = encodeBucketBody(files);
   return transport.run(
     { operation: 'uploadBucket', timeoutMs: options.uploadAttemptTimeoutMs, uploadJwt: true },
     async (request): Promise<UploadBucketResult> => {
       const { data, response } = await sdk
         .post<unknown>(apiPaths.assetsUpload(options.accountId), {
           query: { base64: true },
-          body: form,
+          body: body.stream(),
           // The upload JWT replaces the API token; no legacy key headers ride along.
-          headers: { Authorization: `Bearer ${uploadJwt}`, 'X-Auth-Key': null, 'X-Auth-Email': null },
+          headers: {
+            Authorization: `Bearer ${uploadJwt}`,
+            'X-Auth-Key': null,
+            'X-Auth-Email': null,
+            'Content-Type': body.contentType,
+            'Content-Length': String(body.length),
+          },
           ...request,
         })
         .withResponse();

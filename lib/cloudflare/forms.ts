@@ -1,30 +1,15 @@
 /**
  * Multipart bodies built by hand, because the SDK's own encoders are wrong for these two calls
  * (cloudflare-protocol.md §9): `scripts.update` flattens the metadata and forces a JavaScript content
- * type, and `assets.upload.create` drops each file's content type.
+ * type, and `assets.upload.create` drops each file's content type. Bucket uploads are encoded while they
+ * are sent (./bucket-body.ts).
  */
-import type { AssetFile, ScriptMetadata, ScriptModule } from './types.js';
+import type { ScriptMetadata, ScriptModule } from './types.js';
 
 /** Cloudflare's marker for "serve this asset without a Content-Type". */
 export const NO_CONTENT_TYPE = 'application/null';
 
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-
-/**
- * One bucket: a part per hash, named (and file-named) by the hash, whose body is the base64 text of
- * the file and whose Content-Type is the one Cloudflare will serve. A repeated hash is sent once.
- */
-export function buildBucketForm(files: readonly AssetFile[]): FormData {
-  const form = new FormData();
-  const seen = new Set<string>();
-  for (const file of files) {
-    if (seen.has(file.hash)) continue;
-    seen.add(file.hash);
-    const type = file.contentType === null || file.contentType === '' ? NO_CONTENT_TYPE : file.contentType;
-    form.append(file.hash, new File([asBuffer(file.content).toString('base64')], file.hash, { type }));
-  }
-  return form;
-}
 
 /**
  * A script upload as wrangler sends it: a `metadata` part holding the JSON metadata, then one file part
