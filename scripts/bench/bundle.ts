@@ -1,0 +1,64 @@
+/**
+ * Bundles the measured children before a run. The in-process child is bundled like serverless.yml
+ * bundles the Lambda functions (ESM, minified, tree-shaken, the AWS SDK included, `module` before `main`),
+ * so its memory is that of the deployed code rather than of a TypeScript loader. The local-mode child
+ * leaves packages external (s3rver and local SQS are not bundleable and never deployed). The ingest
+ * benchmark's child is bundled like a function too.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Inside node_modules so the external packages of the local child resolve from the repository. */
+const OUT_DIR = join(ROOT, 'node_modules', '.cache', 'workers-drop-bench');
+
+const BANNER =
+  "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);";
+
+/** Paths of the bundled children. */
+export interface BenchBundles {
+  inProcess: string;
+  local: string;
+  /** scripts/bench-ingest.ts, bundled like a function (its `--ingest` child mode is what is measured). */
+  ingest: string;
+}
+
+/** Builds both children; returns their paths. */
+export async function bundleChildren(): Promise<BenchBundles> {
+  await mkdir(OUT_DIR, { recursive: true });
+  const common = {
+    bundle: true,
+    platform: 'node' as const,
+    format: 'esm' as const,
+    target: 'node20',
+    logLevel: 'error' as const,
+    banner: { js: BANNER },
+  };
+  const inProcess = join(OUT_DIR, 'inprocess-child.mjs');
+  const local = join(OUT_DIR, 'local-child.mjs');
+  const ingest = join(OUT_DIR, 'bench-ingest.mjs');
+  const lambdaLike = { minify: true, keepNames: true, treeShaking: true, mainFields: ['module', 'main'] };
+  await Promise.all([
+    build({
+      ...common,
+      entryPoints: [join(ROOT, 'scripts', 'bench', 'inprocess-child.ts')],
+      outfile: inProcess,
+      ...lambdaLike,
+    }),
+    build({
+      ...common,
+      entryPoints: [join(ROOT, 'scripts', 'bench-ingest.ts')],
+      outfile: ingest,
+      ...lambdaLike,
+    }),
+    build({
+      ...common,
+      entryPoints: [join(ROOT, 'scripts', 'bench', 'local-child.ts')],
+      outfile: local,
+      packages: 'external',
+    }),
+  ]);
+  return { inProcess, local, ingest };
+}
