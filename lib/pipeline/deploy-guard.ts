@@ -8,6 +8,11 @@
  * - each finalize invocation holds the lease under its own holder id, so two concurrent finalizes of the
  *   same build (duplicate messages) cannot both deploy: the second waits and then finds the build deployed.
  * The lease outlives the finalize function's timeout, so a lease can only expire after its holder is gone.
+ *
+ * A PUT the client abandoned (an attempt timed out, the connection was lost, a 5xx) may still be applied
+ * by Cloudflare afterwards. Such a run leaves a fence up to its lease's end: other builds wait for it (or
+ * are superseded when older), while the same build may deploy again, since its late PUT carries the
+ * same content. Without it, an older build's late PUT could land after a newer build's deploy.
  */
 import { PipelineError } from '../errors.js';
 import type { JsonStore } from '../state/json-store.js';
@@ -70,12 +75,20 @@ export function acquireDeployLease(
         const remaining = Date.parse(lease.until) - now.getTime();
         if (remaining > 0) return { result: { kind: 'busy', retryAfterMs: remaining, holder: lease.build } };
       }
+      const fence = activeFence(pointer, now);
+      if (fence !== undefined && fence.build !== ref.build) {
+        if (compareBuildOrder(fence.order, order) > 0)
+          return { result: { kind: 'superseded', by: fence.build } };
+        const remaining = Date.parse(fence.until) - now.getTime();
+        return { result: { kind: 'busy', retryAfterMs: remaining, holder: fence.build } };
+      }
       const until = new Date(now.getTime() + leaseSeconds * 1000).toISOString();
       return {
         write: {
           v: 1,
           ...(deployed === undefined ? {} : { deployed }),
           lease: { build: ref.build, order, until, holder },
+          ...(fence === undefined ? {} : { fence }),
         },
         result: { kind: 'acquired' },
       };
@@ -83,36 +96,79 @@ export function acquireDeployLease(
   );
 }
 
-/** Records `build` as deployed and drops its lease. Fails if another run took the lease meanwhile. */
+type Fence = NonNullable<DeployPointer['fence']>;
+type Lease = NonNullable<DeployPointer['lease']>;
+
+/** The pointer's fence while it is up. */
+function activeFence(pointer: DeployPointer | undefined, now: Date): Fence | undefined {
+  const fence = pointer?.fence;
+  return fence !== undefined && Date.parse(fence.until) > now.getTime() ? fence : undefined;
+}
+
+/** A fence for `lease`'s build up to the lease's end, merged with a fence the same build already has. */
+function fenceOf(lease: Lease, current: Fence | undefined): Fence {
+  const until =
+    current !== undefined && current.build === lease.build && current.until > lease.until
+      ? current.until
+      : lease.until;
+  return { build: lease.build, order: lease.order, until };
+}
+
+/**
+ * Records `build` as deployed and drops its lease; with `fence` (a PUT attempt was abandoned) it leaves
+ * a fence up to the lease's end. Fails if another run took the lease meanwhile.
+ */
 export function completeDeploy(
   store: JsonStore,
   ref: BuildRef,
   order: BuildOrder,
   now: Date,
   holder: string,
+  options: { fence?: boolean } = {},
 ): Promise<void> {
   return casLoop(store, stateKeys.deployPointer(ref), (pointer) => {
     if (pointer?.deployed?.build === ref.build && pointer.lease?.holder !== holder)
       return { result: undefined };
-    if (pointer?.lease?.holder !== holder) {
+    const lease = pointer?.lease;
+    if (lease?.holder !== holder) {
       throw new PipelineError(
         'state.conflict',
         `The deploy lease of ${ref.tenant}/${ref.script} was lost during the deploy.`,
       );
     }
+    const current = activeFence(pointer, now);
+    const fence = options.fence === true ? fenceOf(lease, current) : current;
     return {
-      write: { v: 1, deployed: { build: ref.build, order, at: now.toISOString() } },
+      write: {
+        v: 1,
+        deployed: { build: ref.build, order, at: now.toISOString() },
+        ...(fence === undefined ? {} : { fence }),
+      },
       result: undefined,
     };
   });
 }
 
-/** Drops `holder`'s lease without deploying (it failed, or must wait for re-uploads). */
-export function releaseDeployLease(store: JsonStore, ref: BuildRef, holder: string): Promise<void> {
+/**
+ * Drops `holder`'s lease without deploying (it failed, or must wait for re-uploads); with `fence` (its
+ * PUT may still land) it leaves a fence up to the lease's end.
+ */
+export function releaseDeployLease(
+  store: JsonStore,
+  ref: BuildRef,
+  holder: string,
+  options: { fence?: boolean } = {},
+): Promise<void> {
   return casLoop(store, stateKeys.deployPointer(ref), (pointer) => {
-    if (pointer?.lease?.holder !== holder) return { result: undefined };
+    const lease = pointer?.lease;
+    if (lease?.holder !== holder) return { result: undefined };
+    const fence = options.fence === true ? fenceOf(lease, pointer?.fence) : pointer?.fence;
     return {
-      write: { v: 1, ...(pointer.deployed === undefined ? {} : { deployed: pointer.deployed }) },
+      write: {
+        v: 1,
+        ...(pointer?.deployed === undefined ? {} : { deployed: pointer.deployed }),
+        ...(fence === undefined ? {} : { fence }),
+      },
       result: undefined,
     };
   });

@@ -9,6 +9,8 @@
  * 4. the PUT is idempotent for the same build (same modules, same metadata);
  * 5. after the PUT, a tenant closed meanwhile gets its Worker deleted again (teardown race);
  * 6. the pointer records the build as deployed, then the write-once result record is written.
+ * A PUT attempt the client abandoned may still be applied by Cloudflare later; such a run leaves a fence
+ * in the deploy pointer (lib/pipeline/deploy-guard.ts) so that no other build deploys before it could land.
  */
 import { isPipelineError, PipelineError } from '../errors.js';
 import { acquireDeployLease, completeDeploy, releaseDeployLease } from './deploy-guard.js';
@@ -43,6 +45,9 @@ async function loadModules(manifest: BuildManifest, deps: PipelineDeps): Promise
     await source.close();
   }
 }
+
+/** True when a failed PUT may have reached Cloudflare and be applied after the client gave up on it. */
+const mayStillLand = (error: unknown): boolean => isPipelineError(error) && error.category === 'transient';
 
 /** Re-opens the session when the completion token is unusable; returns what the message should do. */
 async function recoverToken(
@@ -123,8 +128,10 @@ export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps
     return recoverToken(message, manifest, progress, holder, deps);
 
   let deployed: Awaited<ReturnType<PipelineDeps['cloudflare']['deployScript']>>;
+  let putStartedAt: number | undefined;
   try {
     const modules = buildScriptModules(manifest, await loadModules(manifest, deps));
+    putStartedAt = deps.now().getTime();
     deployed = await deps.cloudflare.deployScript(deps.config.cloudflare.namespace, manifest.scriptName, {
       modules,
       metadata: buildScriptMetadata(manifest, completionToken),
@@ -141,7 +148,9 @@ export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps
       );
       return 'failed';
     }
-    await releaseDeployLease(deps.state, ref, holder).catch(() => undefined);
+    // A PUT that failed transiently (timed out, connection lost, 5xx) may still be applied later: fence.
+    const fence = putStartedAt !== undefined && mayStillLand(error);
+    await releaseDeployLease(deps.state, ref, holder, { fence }).catch(() => undefined);
     throw error;
   }
 
@@ -151,7 +160,10 @@ export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps
     deps.log.warn('tenant closed during the deploy; the Worker was removed again', { code: 'tenant.closed' });
     return 'removed-tenant-closed';
   }
-  await completeDeploy(deps.state, ref, manifest.order, deps.now(), holder);
+  // The client abandons an attempt only after the attempt timeout: a shorter PUT left nothing behind,
+  // while a longer one may have an abandoned attempt that Cloudflare still applies.
+  const fence = deps.now().getTime() - putStartedAt >= deps.config.cloudflare.attemptTimeoutMs;
+  await completeDeploy(deps.state, ref, manifest.order, deps.now(), holder, { fence });
   const finished = deps.now();
   await writeResult(
     buildRecord(

@@ -139,6 +139,11 @@ export interface DeployPointer {
   deployed?: { build: string; order: BuildOrder; at: string };
   /** `holder` identifies one finalize run, so duplicate runs of the same build cannot both deploy. */
   lease?: { build: string; order: BuildOrder; until: string; holder: string };
+  /**
+   * A PUT of `build` that the client abandoned (timeout, lost connection, 5xx) may still be applied until
+   * `until`: no other build deploys before then, so the late PUT cannot overwrite a newer Worker.
+   */
+  fence?: { build: string; order: BuildOrder; until: string };
 }
 
 export type ResultStatus = 'deployed' | 'rejected' | 'failed' | 'superseded';
