@@ -6,73 +6,14 @@
  * tenants (the fleet). See README "Benchmarks" for what each figure includes.
  *
  * Options: --runs N (default 5), --json (the raw results and rows as JSON), --no-peer, --smoke (tiny
- * sizes, one run: what the test suite runs), --skip-fleet, --skip-ingest.
+ * sizes, one run: what the test suite runs), --skip-fleet, --skip-ingest, --out FILE (also write the JSON).
  */
+import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchConfig } from './bench/config.js';
 import { buildRows, formatTable } from './bench/report.js';
-import { type BenchConfig, runBench } from './bench/run-bench.js';
-
-const MB = 1_000_000;
-
-/** The full benchmark, or the smoke-sized one. */
-export function benchConfig(options: {
-  runs: number;
-  smoke: boolean;
-  peer: boolean;
-  fleet: boolean;
-  ingest: boolean;
-  log: (line: string) => void;
-}): BenchConfig {
-  if (options.smoke) {
-    return {
-      runs: 1,
-      latencies: [0],
-      site: { files: 60, bytes: 0.3 * MB, seed: 7 },
-      ingest: options.ingest ? [{ name: '200 files / 2 MB', bytes: 2 * MB, files: 200 }] : [],
-      ...(options.fleet
-        ? {
-            fleet: {
-              tenants: 2,
-              scriptsPerTenant: 2,
-              filesPerBuild: 10,
-              bytesPerBuild: 40_000,
-              seed: 100,
-              runs: 1,
-            },
-          }
-        : {}),
-      peer: options.peer,
-      log: options.log,
-    };
-  }
-  return {
-    runs: options.runs,
-    latencies: [0, 50, 250],
-    site: { files: 5_000, bytes: 100 * MB, seed: 1 },
-    smallFiles: { files: 20_000, bytes: 40 * MB, seed: 2 },
-    ingest: options.ingest
-      ? [
-          { name: '1 GB / 20,000 files', bytes: 1024 * 1024 * 1024, files: 20_000 },
-          { name: '20,000 small files / 40 MB', bytes: 40 * MB, files: 20_000 },
-        ]
-      : [],
-    ...(options.fleet
-      ? {
-          fleet: {
-            tenants: 20,
-            scriptsPerTenant: 10,
-            filesPerBuild: 40,
-            bytesPerBuild: 400_000,
-            seed: 100,
-            runs: options.runs,
-          },
-        }
-      : {}),
-    peer: options.peer,
-    log: options.log,
-  };
-}
+import { runBench } from './bench/run-bench.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -83,6 +24,7 @@ async function main(): Promise<void> {
       smoke: { type: 'boolean', default: false },
       'skip-fleet': { type: 'boolean', default: false },
       'skip-ingest': { type: 'boolean', default: false },
+      out: { type: 'string' },
     },
   });
   const runs = Number(values.runs);
@@ -105,6 +47,8 @@ async function main(): Promise<void> {
     node: process.version,
     minutes: (Date.now() - started) / 60_000,
   };
+  if (values.out !== undefined)
+    await writeFile(values.out, JSON.stringify({ machine, rows, results }, null, 2));
   if (values.json) {
     console.log(JSON.stringify({ machine, rows, results }, null, 2));
     return;

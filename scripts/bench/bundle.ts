@@ -5,7 +5,7 @@
  * leaves packages external (s3rver and local SQS are not bundleable and never deployed). The ingest
  * benchmark's child is bundled like a function too.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -23,11 +23,14 @@ export interface BenchBundles {
   local: string;
   /** scripts/bench-ingest.ts, bundled like a function (its `--ingest` child mode is what is measured). */
   ingest: string;
+  /** Removes this run's bundles. */
+  remove(): Promise<void>;
 }
 
-/** Builds both children; returns their paths. */
+/** Builds the children into a directory of this run (a concurrent run never overwrites them). */
 export async function bundleChildren(): Promise<BenchBundles> {
   await mkdir(OUT_DIR, { recursive: true });
+  const dir = await mkdtemp(join(OUT_DIR, 'run-'));
   const common = {
     bundle: true,
     platform: 'node' as const,
@@ -36,9 +39,9 @@ export async function bundleChildren(): Promise<BenchBundles> {
     logLevel: 'error' as const,
     banner: { js: BANNER },
   };
-  const inProcess = join(OUT_DIR, 'inprocess-child.mjs');
-  const local = join(OUT_DIR, 'local-child.mjs');
-  const ingest = join(OUT_DIR, 'bench-ingest.mjs');
+  const inProcess = join(dir, 'inprocess-child.mjs');
+  const local = join(dir, 'local-child.mjs');
+  const ingest = join(dir, 'bench-ingest.mjs');
   const lambdaLike = { minify: true, keepNames: true, treeShaking: true, mainFields: ['module', 'main'] };
   await Promise.all([
     build({
@@ -60,5 +63,5 @@ export async function bundleChildren(): Promise<BenchBundles> {
       packages: 'external',
     }),
   ]);
-  return { inProcess, local, ingest };
+  return { inProcess, local, ingest, remove: () => rm(dir, { recursive: true, force: true }) };
 }

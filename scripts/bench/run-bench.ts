@@ -104,11 +104,12 @@ async function measureRound(
 /** Runs the benchmark. */
 export async function runBench(config: BenchConfig): Promise<BenchResults> {
   const dir = await mkdtemp(join(tmpdir(), 'workers-drop-bench-'));
+  let bundles: BenchBundles | undefined;
   try {
     const log = config.log;
     const wrangler = config.peer ? findWrangler() : undefined;
     log(wrangler === undefined ? 'peer: wrangler not measured' : `peer: wrangler ${wrangler.version}`);
-    const bundles = await bundleChildren();
+    bundles = await bundleChildren();
     const context = { bundles, wranglerBin: wrangler?.bin, workDir: dir };
     log('generating workloads (fixed seeds)...');
     const site = await prepareSite(config.site, join(dir, 'site'), true);
@@ -169,6 +170,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     }
     return results;
   } finally {
+    await bundles?.remove();
     await rm(dir, { recursive: true, force: true });
   }
 }
