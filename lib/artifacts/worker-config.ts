@@ -3,7 +3,7 @@
  * in both), shape-checked, and held to the platform policy: only `vars` and the assets binding, no
  * denied compatibility flags, bounded vars. Fields we do not use (name, routes, env, ...) are ignored.
  */
-import { type ParseError, parse, printParseErrorCode } from 'jsonc-parser';
+import { createScanner, type ParseError, parse, printParseErrorCode } from 'jsonc-parser';
 import type { AssetsConfig } from '../cloudflare/types.js';
 import { InvalidArtifactError } from '../errors.js';
 import { BINDING_NAME, readFlags, readVars } from './config-policy.js';
@@ -62,6 +62,27 @@ export const DEFAULT_ASSETS_BINDING = 'ASSETS';
 const HTML_HANDLING = ['auto-trailing-slash', 'force-trailing-slash', 'drop-trailing-slash', 'none'] as const;
 const NOT_FOUND_HANDLING = ['none', '404-page', 'single-page-application'] as const;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * jsonc-parser parses recursively and overflows the stack (a RangeError, not a parse error) at a few
+ * thousand nested brackets, which a 20 KB config can hold; real configs nest a handful of levels.
+ */
+export const MAX_CONFIG_DEPTH = 100;
+/** jsonc-parser's SyntaxKind values (a const enum, which isolated modules cannot import). */
+const OPEN_TOKENS = new Set([1, 3]);
+const CLOSE_TOKENS = new Set([2, 4]);
+const EOF_TOKEN = 17;
+
+/** True when `text` nests objects and arrays deeper than {@link MAX_CONFIG_DEPTH} (an iterative scan). */
+function nestsTooDeep(text: string): boolean {
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (let token = scanner.scan(); token !== EOF_TOKEN; token = scanner.scan()) {
+    if (OPEN_TOKENS.has(token)) depth += 1;
+    else if (CLOSE_TOKENS.has(token)) depth -= 1;
+    if (depth > MAX_CONFIG_DEPTH) return true;
+  }
+  return false;
+}
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>
@@ -81,6 +102,7 @@ export function parseWorkerConfig(
 ): ParsedWorkerConfig {
   const bad = (message: string) =>
     new InvalidArtifactError('artifact.bad-config', `${entry}: ${message}`, { entry });
+  if (nestsTooDeep(text)) throw bad(`nested more than ${MAX_CONFIG_DEPTH} levels deep.`);
   const errors: ParseError[] = [];
   const root: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
   const [error] = errors;

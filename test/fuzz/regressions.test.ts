@@ -1,0 +1,54 @@
+/**
+ * Bugs the fuzzer found in the reader, pinned at their edges (their inputs are also replayed from
+ * fuzz-corpus/findings by the smoke test).
+ */
+import { describe, expect, it } from 'vitest';
+import { MAX_CONFIG_DEPTH } from '../../lib/artifacts/worker-config.js';
+import { readZip, rejectionOf } from '../helpers/zip-read.js';
+import { buildZip } from '../helpers/zip-writer.js';
+
+/** An artifact whose wrangler.json nests `depth` levels (the top-level object is the first). */
+const nested = (depth: number) =>
+  buildZip([
+    {
+      name: 'wrangler.json',
+      data: `{ "main": "worker.js", "x": ${'['.repeat(depth - 1)}${']'.repeat(depth - 1)} }`,
+    },
+    { name: 'worker.js', data: 'export default {}' },
+  ]);
+
+describe('fuzz finding 2f49b42ee7b1a13a: deeply nested wrangler.json', () => {
+  it('accepts a config nested exactly to the limit', async () => {
+    // Act
+    const artifact = await readZip(nested(MAX_CONFIG_DEPTH));
+    // Assess
+    expect(artifact.config.mainModule).toBe('worker.js');
+  });
+
+  it.each([MAX_CONFIG_DEPTH + 1, 20_000])(
+    'refuses a config nested %i levels as bad-config (it overflowed the parser stack: a RangeError)',
+    async (depth) => {
+      // Act
+      const rejection = await rejectionOf(readZip(nested(depth)));
+      // Assess
+      expect(rejection).toEqual({
+        code: 'artifact.bad-config',
+        entry: '/wrangler.json',
+        message: `/wrangler.json: nested more than ${MAX_CONFIG_DEPTH} levels deep.`,
+      });
+    },
+  );
+
+  it('does not count brackets inside strings and comments', async () => {
+    // Prepare
+    const text = `{ // ${'['.repeat(500)}\n "main": "worker.js", "vars": { "A": "${'{'.repeat(500)}" } /* ]]] */ }`;
+    const zip = buildZip([
+      { name: 'wrangler.json', data: text },
+      { name: 'worker.js', data: 'export default {}' },
+    ]);
+    // Act
+    const artifact = await readZip(zip);
+    // Assess
+    expect(artifact.config.vars).toEqual({ A: '{'.repeat(500) });
+  });
+});
