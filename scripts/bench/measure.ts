@@ -54,6 +54,17 @@ const countKinds = (stats: EmulatorStats): Record<string, number> => {
   return out;
 };
 
+/** A measurement of a build that did not deploy would be meaningless: stop the benchmark instead. */
+function requireDeployed(deploy: DeployMeasurement | undefined, label: string): DeployMeasurement {
+  if (deploy === undefined) throw new Error(`${label}: the child reported no deploy`);
+  if (deploy.result.status !== 'deployed') {
+    throw new Error(
+      `${label}: the build was ${deploy.result.status}: ${JSON.stringify(deploy.result.error)}`,
+    );
+  }
+  return deploy;
+}
+
 async function runChild(bundle: string, spec: ChildSpec, workDir: string, label: string) {
   const specPath = join(workDir, `${label}.json`);
   await writeFile(specPath, JSON.stringify(spec));
@@ -108,8 +119,7 @@ export async function measureInProcess(
     };
     const { run, report } = await runChild(bundles.inProcess, spec, workDir, 'in-process');
     const stats = await standIns.stats();
-    const deploy = report.deploys[0];
-    if (deploy === undefined) throw new Error('the in-process child reported no deploy');
+    const deploy = requireDeployed(report.deploys[0], 'in-process');
     const sample: Sample = {
       subject: 'in-process',
       latencyMs,
@@ -124,8 +134,7 @@ export async function measureInProcess(
     const next = await putArtifactFile(s3, BENCH_ARTIFACTS_BUCKET, 'bench/site/b2.zip', site.followUpZipPath);
     await standIns.resetStats();
     const second = await runChild(bundles.inProcess, { ...spec, artifacts: [next] }, workDir, 'follow-up');
-    const secondDeploy = second.report.deploys[0];
-    if (secondDeploy === undefined) throw new Error('the follow-up child reported no deploy');
+    const secondDeploy = requireDeployed(second.report.deploys[0], 'follow-up');
     return {
       sample,
       followUp: {
@@ -157,8 +166,7 @@ export async function measureLocalMode(
     };
     const { run, report } = await runChild(bundles.local, spec, workDir, 'local-mode');
     const stats = await standIns.stats();
-    const deploy = report.deploys[0];
-    if (deploy === undefined) throw new Error('the local-mode child reported no deploy');
+    const deploy = requireDeployed(report.deploys[0], 'local mode');
     return {
       subject: 'local-mode',
       latencyMs,

@@ -54,7 +54,7 @@ async function prepareSite(spec: SiteSpec, dir: string, followUp: boolean): Prom
   const archiveBytes = await writeSiteZip(site, zipPath, 'site');
   await writeSiteProject(site, join(dir, 'project'), 'site');
   const prepared: PreparedSite = {
-    name: `${spec.files.toLocaleString('en-US')} files / ${(site.totalBytes / 1e6).toFixed(site.totalBytes < 1e7 ? 1 : 0)} MB`,
+    name: `${spec.files.toLocaleString('en-US')} assets / ${(site.totalBytes / 1e6).toFixed(site.totalBytes < 1e7 ? 1 : 0)} MB`,
     files: spec.files,
     bytes: site.totalBytes,
     zipPath,

@@ -1,25 +1,32 @@
 /**
- * Child process of the benchmark: s3rver (artifacts + state buckets) and the Cloudflare emulator, in their
- * own process so that neither their CPU nor their memory is counted as ours or the peer's. Driven over the
- * IPC channel by scripts/bench/stand-ins.ts.
+ * Child process of the benchmark, one per stand-in: `BENCH_ROLE=s3` runs s3rver (artifacts + state
+ * buckets), `BENCH_ROLE=cloudflare` the Workers for Platforms emulator. Each has its own process (S3 and
+ * Cloudflare are different services: the emulator's synchronous base64 decoding must not stall S3 reads),
+ * and neither's CPU or memory counts as ours or the peer's. Driven over IPC by scripts/bench/stand-ins.ts.
  */
-
 import { startCloudflareEmulator } from '../../infra/local/cloudflare/index.js';
 import { startLocalS3 } from '../../infra/local/s3.js';
-import { LOCAL_ARTIFACTS_BUCKET, LOCAL_STATE_BUCKET } from '../../infra/local/stack.js';
+import { BENCH_ARTIFACTS_BUCKET, BENCH_STATE_BUCKET } from './pipeline-deps.js';
 import type { StandInRequest, StandInsReady } from './stand-ins.js';
 
 const namespace = process.env.BENCH_NAMESPACE ?? 'bench-ns';
-const s3 = await startLocalS3({ buckets: [LOCAL_ARTIFACTS_BUCKET, LOCAL_STATE_BUCKET] });
-const emulator = await startCloudflareEmulator({
-  namespaces: [namespace],
-  onInternalError: (error) => console.error('emulator:', error),
-});
+const role = process.env.BENCH_ROLE;
 
 const reply = (id: number, value: unknown) => process.send?.({ id, value });
 
-process.on('message', (message: StandInRequest) => {
-  void (async () => {
+if (role === 's3') {
+  const s3 = await startLocalS3({ buckets: [BENCH_ARTIFACTS_BUCKET, BENCH_STATE_BUCKET] });
+  process.on('message', (message: StandInRequest) => {
+    if (message.type !== 'close') return;
+    void s3.close().then(() => process.exit(0));
+  });
+  process.send?.({ type: 'ready', s3Endpoint: s3.endpoint } satisfies Partial<StandInsReady>);
+} else {
+  const emulator = await startCloudflareEmulator({
+    namespaces: [namespace],
+    onInternalError: (error) => console.error('emulator:', error),
+  });
+  process.on('message', (message: StandInRequest) => {
     switch (message.type) {
       case 'faults':
         emulator.faults.set(message.config);
@@ -37,22 +44,15 @@ process.on('message', (message: StandInRequest) => {
       case 'script':
         return reply(message.id, emulator.getScript(namespace, message.name) !== undefined);
       case 'close':
-        await emulator.close();
-        await s3.close();
-        reply(message.id, true);
-        process.exit(0);
+        void emulator.close().then(() => process.exit(0));
+        return undefined;
+      default:
+        return undefined;
     }
-  })();
-});
-
-const ready: StandInsReady = {
-  type: 'ready',
-  s3Endpoint: s3.endpoint,
-  cloudflare: {
-    url: emulator.url,
-    apiToken: emulator.apiToken,
-    accountId: emulator.accountId,
-    namespace,
-  },
-};
-process.send?.(ready);
+  });
+  const ready: Partial<StandInsReady> = {
+    type: 'ready',
+    cloudflare: { url: emulator.url, apiToken: emulator.apiToken, accountId: emulator.accountId, namespace },
+  };
+  process.send?.(ready);
+}

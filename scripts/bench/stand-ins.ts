@@ -1,4 +1,4 @@
-/** Starts and drives the stand-ins child (s3rver + Cloudflare emulator) of one benchmark run. */
+/** Starts and drives the stand-ins of one measured deploy: s3rver and the Cloudflare emulator, each in its own process. */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorStats, FaultConfig } from '../../infra/local/cloudflare/index.js';
@@ -32,7 +32,7 @@ type Command = StandInRequest extends infer R ? (R extends { id: number } ? Omit
 export interface StandIns {
   s3Endpoint: string;
   cloudflare: CloudflareTarget;
-  pid: number;
+  pids: number[];
   setFaults(config: FaultConfig): Promise<void>;
   resetStats(): Promise<void>;
   stats(): Promise<EmulatorStats>;
@@ -44,21 +44,21 @@ export interface StandIns {
 
 const MAIN = fileURLToPath(new URL('./stand-ins-main.ts', import.meta.url));
 
-/** Forks the stand-ins and waits until they listen. */
-export async function startStandIns(namespace = 'bench-ns'): Promise<StandIns> {
+/** One stand-in process and a request/reply channel to it. */
+async function forkStandIn(role: 's3' | 'cloudflare', namespace: string) {
   const child: ChildProcess = fork(MAIN, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_NAMESPACE: namespace },
+    env: { ...process.env, BENCH_NAMESPACE: namespace, BENCH_ROLE: role },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, (value: unknown) => void>();
   let nextId = 1;
-  const ready = await new Promise<StandInsReady>((resolve, reject) => {
+  const ready = await new Promise<Partial<StandInsReady>>((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`stand-ins exited early (${code})`)));
-    child.on('message', (message: StandInsReady | { id: number; value: unknown }) => {
+    child.once('exit', (code) => reject(new Error(`the ${role} stand-in exited early (${code})`)));
+    child.on('message', (message: Partial<StandInsReady> | { id: number; value: unknown }) => {
       if ('type' in message) resolve(message);
-      else pending.get(message.id)?.(message.value);
+      else if ('id' in message) pending.get(message.id)?.(message.value);
     });
   });
   child.removeAllListeners('exit');
@@ -74,10 +74,33 @@ export async function startStandIns(namespace = 'bench-ns'): Promise<StandIns> {
         if (error) reject(error);
       });
     });
+  const close = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // The child exits right after closing its server; wait for its exit, not for a reply.
+    child.send({ type: 'close', id: 0 });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { ready, call, close, pid: child.pid ?? 0 };
+}
+
+/** Forks s3rver and the emulator (one process each) and waits until both listen. */
+export async function startStandIns(namespace = 'bench-ns'): Promise<StandIns> {
+  const [s3, cloudflare] = await Promise.all([
+    forkStandIn('s3', namespace),
+    forkStandIn('cloudflare', namespace),
+  ]);
+  if (s3.ready.s3Endpoint === undefined || cloudflare.ready.cloudflare === undefined) {
+    await Promise.all([s3.close(), cloudflare.close()]);
+    throw new Error('a stand-in started without its endpoint');
+  }
+  const call = cloudflare.call;
   return {
-    s3Endpoint: ready.s3Endpoint,
-    cloudflare: ready.cloudflare,
-    pid: child.pid ?? 0,
+    s3Endpoint: s3.ready.s3Endpoint,
+    cloudflare: cloudflare.ready.cloudflare,
+    pids: [s3.pid, cloudflare.pid],
     setFaults: async (config) => {
       await call({ type: 'faults', config });
     },
@@ -88,13 +111,7 @@ export async function startStandIns(namespace = 'bench-ns'): Promise<StandIns> {
     storedAssets: (hashes) => call<string[]>({ type: 'has-assets', hashes }),
     hasScript: (name) => call<boolean>({ type: 'script', name }),
     close: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      // The child exits right after closing its servers; do not wait for its reply, only for its exit.
-      child.send({ type: 'close', id: 0 });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+      await Promise.all([s3.close(), cloudflare.close()]);
     },
   };
 }
