@@ -25,6 +25,12 @@ import { judge, type Problem } from '../test/fuzz/oracle.js';
 import { formatReport, mergeReports } from '../test/fuzz/report.js';
 import { openHeartbeat, superviseChild } from '../test/fuzz/supervisor.js';
 
+/**
+ * The child's V8 heap limit: half the default RSS limit, as on a 512 MB Lambda. Without it V8 sizes the
+ * heap by this machine's memory and lets garbage pile up, so peak RSS would measure the collector.
+ */
+const HEAP_LIMIT_MIB = 256;
+
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '120' },
@@ -88,6 +94,7 @@ async function child(tempDir: string): Promise<void> {
     rssLimitMiB,
     findingsDir: values.findings,
     onIteration: openHeartbeat(join(tempDir, 'heartbeat')),
+    onProgress: (partial) => process.send?.({ type: 'progress', report: partial }),
   });
   process.send?.({ type: 'report', report }, () => process.disconnect());
 }
@@ -104,7 +111,12 @@ async function supervise(): Promise<void> {
       if (left <= 0.5) break;
       const run = await superviseChild({
         command: process.execPath,
-        args: [...process.execArgv, import.meta.filename, ...childArgs(left, next, tempDir)],
+        args: [
+          ...process.execArgv,
+          `--max-old-space-size=${HEAP_LIMIT_MIB}`,
+          import.meta.filename,
+          ...childArgs(left, next, tempDir),
+        ],
         heartbeatPath: join(tempDir, 'heartbeat'),
         hangMs: deadlineMs + 10_000,
         env: { ...process.env, TMPDIR: tempDir },
@@ -121,7 +133,8 @@ async function supervise(): Promise<void> {
             detail: `the process stopped responding for ${deadlineMs + 10_000} ms and was killed`,
           }
         : { kind: 'crash', detail: `the process died (exit code ${run.code}, signal ${run.signal})` };
-      const base = total ?? emptyReport(iteration);
+      const base =
+        run.progress === undefined ? (total ?? emptyReport(next)) : mergeReports(total, run.progress);
       const known = knownIssueOf(problem, input.bytes);
       if (known !== undefined) {
         base.known[known.id] = (base.known[known.id] ?? 0) + 1;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type Finding, saveFinding } from './findings.js';
 import { generateInput, type Seed, type Strategy } from './inputs.js';
 import { knownIssueOf } from './known-issues.js';
-import { startMemorySampler } from './memory.js';
+import { type MemoryPeaks, startMemorySampler } from './memory.js';
 import { judge, type Problem, type Target } from './oracle.js';
 import { diceFor } from './prng.js';
 import { installWriteGuard } from './write-guard.js';
@@ -28,6 +28,8 @@ export interface FuzzOptions {
   findingsDir?: string;
   /** Called before each input (the supervisor's heartbeat). */
   onIteration?: (iteration: number) => void;
+  /** Called about once a second with the figures so far (the supervisor keeps them if the loop dies). */
+  onProgress?: (report: FuzzReport) => void;
   target?: Target;
 }
 
@@ -81,6 +83,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const started = performance.now();
   const stopAt = started + options.seconds * 1000;
   const inputPath = join(options.tempDir, 'input.zip');
+  let reported = started;
   try {
     for (
       let iteration = first;
@@ -88,6 +91,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       iteration += 1
     ) {
       options.onIteration?.(iteration);
+      if (options.onProgress !== undefined && performance.now() - reported > 1000) {
+        reported = performance.now();
+        options.onProgress(finish(report, started, memory.peaks));
+      }
       memory.enter(iteration);
       const input = generateInput(options.seeds, options.seed, iteration);
       const dice = diceFor(options.seed ^ 0x5eed, iteration);
@@ -159,11 +166,19 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     memory.stop();
     process.off('unhandledRejection', onUnhandled);
   }
-  report.seconds = Math.round((performance.now() - started) / 10) / 100;
-  report.perSecond = Math.round(report.inputs / Math.max(0.001, report.seconds));
-  report.peakRssMiB = Math.round(memory.peaks.rssMiB);
-  report.peakHeapMiB = Math.round(memory.peaks.heapMiB);
-  report.peakExternalMiB = Math.round(memory.peaks.externalMiB);
-  report.maxReadFactor = Math.round(report.maxReadFactor * 100) / 100;
-  return report;
+  return finish(report, started, memory.peaks);
+}
+
+/** The report with its timing and memory figures filled in (a copy). */
+function finish(report: FuzzReport, started: number, peaks: MemoryPeaks): FuzzReport {
+  const seconds = Math.round((performance.now() - started) / 10) / 100;
+  return {
+    ...structuredClone(report),
+    seconds,
+    perSecond: Math.round(report.inputs / Math.max(0.001, seconds)),
+    peakRssMiB: Math.round(peaks.rssMiB),
+    peakHeapMiB: Math.round(peaks.heapMiB),
+    peakExternalMiB: Math.round(peaks.externalMiB),
+    maxReadFactor: Math.round(report.maxReadFactor * 100) / 100,
+  };
 }

@@ -5,7 +5,9 @@
  */
 
 import { STRUCTURE_GENERATORS } from './crafted.js';
+import { CONFIG_GENERATORS } from './crafted-config.js';
 import { CONTENT_GENERATORS } from './crafted-content.js';
+import { ZIP64_GENERATORS } from './crafted-zip64.js';
 import { havoc, type Mutation } from './havoc.js';
 import { mutate } from './mutators.js';
 import { type Dice, diceFor } from './prng.js';
@@ -22,7 +24,12 @@ export interface FuzzInput extends Mutation {
   strategy: Strategy;
 }
 
-const GENERATORS = [...STRUCTURE_GENERATORS, ...CONTENT_GENERATORS];
+const GENERATORS = [
+  ...STRUCTURE_GENERATORS,
+  ...ZIP64_GENERATORS,
+  ...CONTENT_GENERATORS,
+  ...CONFIG_GENERATORS,
+];
 
 /** 1 to 4 mutations, mostly 1 or 2. */
 const mutationCount = (dice: Dice) =>

@@ -1,16 +1,17 @@
 /**
  * Structure-aware mutations over a {@link mapZip} map: make one field lie (sizes, offsets, counts, name
  * and extra lengths, methods, flags, signatures), resize names, extra fields, comments and data with or
- * without repairing the lengths and offsets behind them, rename entries to hostile names, inject extra
- * blocks, and duplicate, drop or swap central records (two records on one local header).
+ * without repairing the lengths and offsets behind them, rename entries to hostile names and inject extra
+ * blocks. Whole-record mutations are in `record-mutators.ts`.
  */
 import { edgeValue, extraBlock, HOSTILE_NAMES } from './dictionary.js';
 import { havoc, type Mutation } from './havoc.js';
 import type { Dice } from './prng.js';
+import { RECORD_MUTATORS } from './record-mutators.js';
 import { splice, withField } from './zip-edit.js';
 import { type Field, mapZip, type Region, readField, type ZipMap } from './zip-map.js';
 
-type Mutator = (bytes: Buffer, map: ZipMap, dice: Dice) => Mutation | undefined;
+export type Mutator = (bytes: Buffer, map: ZipMap, dice: Dice) => Mutation | undefined;
 
 const hex = (value: number | bigint) => `0x${value.toString(16)}`;
 const FIELD_WEIGHT: Partial<Record<Field['role'], number>> = {
@@ -36,7 +37,10 @@ const setField: Mutator = (bytes, map, dice) => {
   const field = pickField(map, dice);
   if (field === undefined) return undefined;
   const value = edgeValue(field, readField(bytes, field), dice, bytes.length);
-  return { bytes: withField(bytes, field, value), label: `${field.label}=${hex(BigInt(value))}` };
+  return {
+    bytes: withField(bytes, field, value),
+    label: `${field.label}=${hex(BigInt.asUintN(field.width * 8, BigInt(value)))}`,
+  };
 };
 
 const copyField: Mutator = (bytes, map, dice) => {
@@ -109,83 +113,13 @@ const injectExtra: Mutator = (bytes, map, dice) => {
   };
 };
 
-const centralRecordRegions = (map: ZipMap) =>
-  map.regions.filter((region) => region.role === 'central-record');
-
-const duplicateRecord: Mutator = (bytes, map, dice) => {
-  const records = centralRecordRegions(map);
-  if (records.length === 0) return undefined;
-  const record = dice.pick(records);
-  const copy = Buffer.from(bytes.subarray(record.at, record.at + record.length));
-  const at = record.at + record.length;
-  const out = splice(bytes, map, at, 0, copy, {
-    fix: true,
-    region: regionNamed(map, 'centralDirectory'),
-    countDelta: 1,
-  });
-  return { bytes: out, label: `duplicate ${record.label}` };
-};
-
-const dropRecord: Mutator = (bytes, map, dice) => {
-  const records = centralRecordRegions(map);
-  if (records.length < 2) return undefined;
-  const record = dice.pick(records.slice(1));
-  const out = splice(bytes, map, record.at, record.length, Buffer.alloc(0), { fix: true, countDelta: -1 });
-  return { bytes: out, label: `drop ${record.label}` };
-};
-
-const swapRecords: Mutator = (bytes, map, dice) => {
-  const records = centralRecordRegions(map);
-  if (records.length < 2) return undefined;
-  const i = dice.int(records.length - 1);
-  const [a, b] = [records[i], records[i + 1 + dice.int(records.length - i - 1)]] as [Region, Region];
-  const part = (from: number, to: number) => bytes.subarray(from, to);
-  const out = Buffer.concat([
-    part(0, a.at),
-    part(b.at, b.at + b.length),
-    part(a.at + a.length, b.at),
-    part(a.at, a.at + a.length),
-    part(b.at + b.length, bytes.length),
-  ]);
-  return { bytes: out, label: `swap ${a.label} and ${b.label}` };
-};
-
-const truncateAtRecord: Mutator = (bytes, map, dice) => {
-  const points = [...map.regions.map((region) => region.at), ...map.fields.map((field) => field.at)];
-  if (points.length === 0) return undefined;
-  const cut = Math.max(0, dice.pick(points) + dice.between(-3, 3));
-  return { bytes: bytes.subarray(0, cut), label: `truncate at ${cut} (a record boundary)` };
-};
-
-const FAKES = [
-  Buffer.from('504b0506000000000100010000000000000000000000', 'hex'),
-  Buffer.from('504b06070000000000000000000000000100000000', 'hex'),
-  Buffer.from('504b0102', 'hex'),
-  Buffer.from('504b0304', 'hex'),
-];
-
-const commentTrick: Mutator = (bytes, map, dice) => {
-  const comment = regionNamed(map, 'eocd.comment');
-  if (comment === undefined) return undefined;
-  const fake = Buffer.concat(Array.from({ length: dice.between(1, 3) }, () => dice.pick(FAKES)));
-  const out = splice(bytes, map, comment.at, comment.length, fake, {
-    fix: dice.chance(0.8),
-    region: comment,
-  });
-  return { bytes: out, label: `archive comment holds ${fake.length} bytes of fake records` };
-};
-
 const STRUCTURED: ReadonlyArray<readonly [Mutator, number]> = [
   [setField, 10],
   [copyField, 3],
   [resizeRegion, 5],
   [renameEntry, 4],
   [injectExtra, 3],
-  [duplicateRecord, 2],
-  [dropRecord, 1],
-  [swapRecords, 1],
-  [truncateAtRecord, 1],
-  [commentTrick, 1],
+  ...RECORD_MUTATORS,
 ];
 
 /** One mutation: structure-aware when the archive can be mapped (85%), else structure-blind. */

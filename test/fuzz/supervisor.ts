@@ -35,6 +35,8 @@ export function readHeartbeat(path: string): number {
 export interface ChildRun {
   /** The child's report, when it finished normally. */
   report?: FuzzReport;
+  /** The last figures the child sent while running (what is left of a child that died). */
+  progress?: FuzzReport;
   /** The iteration the child was running last. */
   lastIteration: number;
   /** True when the supervisor killed the child because its heartbeat stopped. */
@@ -64,12 +66,14 @@ export function superviseChild(options: ChildOptions): Promise<ChildRun> {
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     });
     let report: FuzzReport | undefined;
+    let progress: FuzzReport | undefined;
     let hung = false;
     let seen = readHeartbeat(options.heartbeatPath);
     let beating = false;
     let movedAt = performance.now();
     child.on('message', (message: { type?: string; report?: FuzzReport }) => {
       if (message.type === 'report' && message.report !== undefined) report = message.report;
+      if (message.type === 'progress' && message.report !== undefined) progress = message.report;
     });
     const watch = setInterval(() => {
       const iteration = readHeartbeat(options.heartbeatPath);
@@ -91,6 +95,7 @@ export function superviseChild(options: ChildOptions): Promise<ChildRun> {
       clearInterval(watch);
       resolve({
         ...(report === undefined ? {} : { report }),
+        ...(progress === undefined ? {} : { progress }),
         lastIteration: readHeartbeat(options.heartbeatPath),
         hung,
         code,
