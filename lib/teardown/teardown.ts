@@ -45,7 +45,11 @@ export interface TeardownAudit {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
-  workers: { deleted: string[]; count: number };
+  /**
+   * `deleted`: what this pass deleted. `atClosure`: the tenant's Workers listed before the first delete
+   * (kept in the tombstone), so the trail names them even when the pass that deleted them crashed.
+   */
+  workers: { deleted: string[]; count: number; atClosure?: string[] };
   objects: { artifacts: number; state: number; total: number };
   /** True when this pass found nothing to delete (a repeated closure). */
   nothingLeft: boolean;
@@ -78,6 +82,37 @@ async function removeWorkers(tag: string, deps: TeardownDeps): Promise<string[]>
   return removed;
 }
 
+/** The Workers carrying `tag`, as a list by tag shows them (each one's tags re-checked). */
+async function listWorkers(tag: string, deps: TeardownDeps): Promise<string[]> {
+  const scripts = await deps.cloudflare.listScripts(deps.config.cloudflare.namespace, { tags: [tag] });
+  return scripts
+    .filter((script) => script.tags.includes(tag))
+    .map((script) => script.id)
+    .sort();
+}
+
+/**
+ * Writes the tombstone once, with the tenant's Workers listed before anything is deleted: the audit record
+ * is written after the deletes, and a pass that crashes in between must not lose which Workers existed.
+ */
+async function writeTombstone(
+  tenant: string,
+  tag: string,
+  message: TenantClosed,
+  started: Date,
+  deps: TeardownDeps,
+): Promise<void> {
+  if ((await deps.state.get(stateKeys.tombstone(tenant))) !== undefined) return;
+  await deps.state.create(stateKeys.tombstone(tenant), {
+    v: 1,
+    tenant,
+    closedAt: started.toISOString(),
+    requestedAt: message.requestedAt,
+    requestedBy: message.requestedBy,
+    workers: await listWorkers(tag, deps),
+  });
+}
+
 async function purgeTenant(tenant: string, deps: TeardownDeps): Promise<TeardownAudit['objects']> {
   const artifacts = await deps.purge(deps.config.artifactsBucket, `${deps.config.keyPrefix}${tenant}/`);
   let state = 0;
@@ -108,15 +143,8 @@ async function closeTenant(
   const tenant = assertTenant(message.tenant);
   const tag = tenantTag(tenant, deps.config.tags);
   const started = deps.now();
-  if (message.type === 'tenant.closed') {
-    await deps.state.create(stateKeys.tombstone(tenant), {
-      v: 1,
-      tenant,
-      closedAt: started.toISOString(),
-      requestedAt: message.requestedAt,
-      requestedBy: message.requestedBy,
-    });
-  }
+  if (message.type === 'tenant.closed') await writeTombstone(tenant, tag, message, started, deps);
+  const tombstone = await deps.state.get<{ workers?: string[] }>(stateKeys.tombstone(tenant));
   const deleted = await removeWorkers(tag, deps);
   const objects = await purgeTenant(tenant, deps);
   const sweep = message.type === 'tenant.closed' ? deps.config.teardownSweepDelaySeconds : undefined;
@@ -141,7 +169,11 @@ async function closeTenant(
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     durationMs: finished.getTime() - started.getTime(),
-    workers: { deleted, count: deleted.length },
+    workers: {
+      deleted,
+      count: deleted.length,
+      ...(tombstone?.value.workers === undefined ? {} : { atClosure: tombstone.value.workers }),
+    },
     objects,
     nothingLeft: deleted.length === 0 && objects.total === 0,
     ...(sweep === undefined ? {} : { sweepInSeconds: sweep }),
