@@ -27,7 +27,9 @@ export type IngestOutcome =
   | 'rejected'
   | 'duplicate'
   | 'ignored-id-reused'
-  | 'ignored-tenant-closed';
+  | 'ignored-tenant-closed'
+  | 'ignored-unknown-bucket'
+  | 'ignored-unsupported-event';
 
 const isUserInput = (error: unknown): error is PipelineError =>
   isPipelineError(error) && error.category === 'user-input';
@@ -97,9 +99,41 @@ async function claimBuild(claim: BuildClaim, deps: PipelineDeps, log: Logger): P
   return false;
 }
 
+/**
+ * Events this stack must not act on: another bucket's (the queue accepts only ours, so this is a
+ * misrouted or forged event; nothing is read or written for it, not even a record), or anything but an
+ * object creation. Both are acknowledged with their code in the log.
+ */
+function foreignEvent(event: ObjectEvent, deps: PipelineDeps): IngestOutcome | undefined {
+  const ignore = (
+    code: 'event.unknown-bucket' | 'event.unsupported',
+    outcome: IngestOutcome,
+    why: string,
+  ) => {
+    deps.metrics.count('EventsIgnored', 1, { code });
+    deps.log.warn(`${why}; acknowledged, nothing read or written`, {
+      code,
+      bucket: event.bucket.slice(0, 100),
+      eventName: event.eventName.slice(0, 100),
+    });
+    return outcome;
+  };
+  if (event.bucket !== deps.config.artifactsBucket)
+    return ignore(
+      'event.unknown-bucket',
+      'ignored-unknown-bucket',
+      'event for a bucket this stack does not own',
+    );
+  if (!event.eventName.startsWith('ObjectCreated:'))
+    return ignore('event.unsupported', 'ignored-unsupported-event', 'not an object-created event');
+  return undefined;
+}
+
 /** Runs the ingest stage for one object event. */
 export async function ingestObject(event: ObjectEvent, deps: PipelineDeps): Promise<IngestOutcome> {
   const { config } = deps;
+  const ignored = foreignEvent(event, deps);
+  if (ignored !== undefined) return ignored;
   let ref: BuildRef;
   try {
     ref = parseArtifactKey(event.key, config.keyPrefix);

@@ -31,10 +31,14 @@ export interface LambdaStackOptions extends Omit<LocalStackOptions, 'pollers' | 
   /** Called with every SQS client the stack and its instances use (to observe what they send). */
   onSqsClient?: (client: SQSClient) => void;
   onInvocation?: (info: InvocationInfo) => void;
+  /** Stages whose queues are polled (default all); tests invoke the others' handlers themselves. */
+  pollStages?: QueueName[];
 }
 
 export interface LambdaStack {
   stack: LocalStack;
+  /** One handler per stage, each over its own instance pool (for direct invocation). */
+  handlers: Record<QueueName, SqsHandler>;
   /** Function instances per stage (the pool size is the stage's maximumConcurrency). */
   instances: Record<QueueName, FunctionDeps[]>;
   /** The mapping concurrency each stage runs with. */
@@ -65,11 +69,12 @@ function pooledHandler(stage: QueueName, handlers: SqsHandler[]): SqsHandler {
 
 /** Starts the stack without its pollers, then one mapping per stage over a pool of instances. */
 export async function startLambdaStack(options: LambdaStackOptions): Promise<LambdaStack> {
-  const { log, metrics, onSqsClient, onInvocation, ...local } = options;
+  const { log, metrics, onSqsClient, onInvocation, pollStages = STAGE_NAMES, ...local } = options;
   const stack = await startLocalStack({ ...local, pollers: false, overrides: { log, metrics } });
   const mappings: EventSourceMapping[] = [];
   const instances = {} as Record<QueueName, FunctionDeps[]>;
   const concurrency = {} as Record<QueueName, number>;
+  const handlers = {} as Record<QueueName, SqsHandler>;
   try {
     onSqsClient?.(stack.deps.sqs);
     const maxReceiveCount = Object.fromEntries(
@@ -84,16 +89,18 @@ export async function startLambdaStack(options: LambdaStackOptions): Promise<Lam
         onSqsClient?.(deps.sqs);
         instances[stage].push(deps);
       }
+      handlers[stage] = pooledHandler(
+        stage,
+        instances[stage].map((deps) => createHandler(stage, deps)),
+      );
+      if (!pollStages.includes(stage)) continue;
       mappings.push(
         startEventSourceMapping({
           sqs: stack.deps.sqs,
           queueUrl: stack.queues[stage].url,
           queueArn: stack.queues[stage].arn,
           functionName: stage,
-          handler: pooledHandler(
-            stage,
-            instances[stage].map((deps) => createHandler(stage, deps)),
-          ),
+          handler: handlers[stage],
           batchSize: override.batchSize ?? STAGE_QUEUES[stage].batchSize,
           maximumBatchingWindowMs: STAGE_QUEUES[stage].maximumBatchingWindowSeconds * 1000,
           maxConcurrency: concurrency[stage],
@@ -106,7 +113,7 @@ export async function startLambdaStack(options: LambdaStackOptions): Promise<Lam
     await closeAll(mappings, instances, stack);
     throw error;
   }
-  return { stack, instances, concurrency, close: () => closeAll(mappings, instances, stack) };
+  return { stack, handlers, instances, concurrency, close: () => closeAll(mappings, instances, stack) };
 }
 
 async function closeAll(
