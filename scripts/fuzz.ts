@@ -30,6 +30,8 @@ import { openHeartbeat, superviseChild } from '../test/fuzz/supervisor.js';
  * heap by this machine's memory and lets garbage pile up, so peak RSS would measure the collector.
  */
 const HEAP_LIMIT_MIB = 256;
+/** Past the per-input deadline, how long a child may block its event loop before it is killed. */
+const HANG_GRACE_MS = 3000;
 
 const { values } = parseArgs({
   options: {
@@ -118,7 +120,7 @@ async function supervise(): Promise<void> {
           ...childArgs(left, next, tempDir),
         ],
         heartbeatPath: join(tempDir, 'heartbeat'),
-        hangMs: deadlineMs + 10_000,
+        hangMs: deadlineMs + HANG_GRACE_MS,
         env: { ...process.env, TMPDIR: tempDir },
       });
       if (run.report !== undefined) {
@@ -130,7 +132,7 @@ async function supervise(): Promise<void> {
       const problem: Problem = run.hung
         ? {
             kind: 'hang',
-            detail: `the process stopped responding for ${deadlineMs + 10_000} ms and was killed`,
+            detail: `the process stopped responding for ${deadlineMs + HANG_GRACE_MS} ms and was killed`,
           }
         : { kind: 'crash', detail: `the process died (exit code ${run.code}, signal ${run.signal})` };
       const base =
