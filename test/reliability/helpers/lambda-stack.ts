@@ -33,6 +33,8 @@ export interface LambdaStackOptions extends Omit<LocalStackOptions, 'pollers' | 
   onInvocation?: (info: InvocationInfo) => void;
   /** Stages whose queues are polled (default all); tests invoke the others' handlers themselves. */
   pollStages?: QueueName[];
+  /** Replaces an instance's dependencies (crash injection); `beforeInvoke` runs before each invocation. */
+  instrument?: (stage: QueueName, deps: FunctionDeps) => { deps: FunctionDeps; beforeInvoke?: () => void };
 }
 
 export interface LambdaStack {
@@ -54,12 +56,13 @@ const createHandler = (stage: QueueName, deps: FunctionDeps): SqsHandler => {
 };
 
 /** A handler that runs each invocation on an idle instance of the pool, as Lambda does. */
-function pooledHandler(stage: QueueName, handlers: SqsHandler[]): SqsHandler {
+function pooledHandler(stage: QueueName, handlers: SqsHandler[], beforeInvoke?: () => void): SqsHandler {
   const idle = [...handlers];
   return async (event: SQSEvent, context: Context) => {
     const handler = idle.pop();
     if (handler === undefined) throw new Error(`no idle ${stage} instance: the mapping over-invoked`);
     try {
+      beforeInvoke?.();
       return await handler(event, context);
     } finally {
       idle.push(handler);
@@ -69,7 +72,7 @@ function pooledHandler(stage: QueueName, handlers: SqsHandler[]): SqsHandler {
 
 /** Starts the stack without its pollers, then one mapping per stage over a pool of instances. */
 export async function startLambdaStack(options: LambdaStackOptions): Promise<LambdaStack> {
-  const { log, metrics, onSqsClient, onInvocation, pollStages = STAGE_NAMES, ...local } = options;
+  const { log, metrics, onSqsClient, onInvocation, instrument, pollStages = STAGE_NAMES, ...local } = options;
   const stack = await startLocalStack({ ...local, pollers: false, overrides: { log, metrics } });
   const mappings: EventSourceMapping[] = [];
   const instances = {} as Record<QueueName, FunctionDeps[]>;
@@ -84,14 +87,18 @@ export async function startLambdaStack(options: LambdaStackOptions): Promise<Lam
       const override = options.stages?.[stage] ?? {};
       concurrency[stage] = override.maximumConcurrency ?? STAGE_QUEUES[stage].maximumConcurrency;
       instances[stage] = [];
+      let beforeInvoke: (() => void) | undefined;
       for (let i = 0; i < concurrency[stage]; i += 1) {
-        const deps = await buildDeps(stack.config, `${stage}-${i}`, { log, metrics, maxReceiveCount });
-        onSqsClient?.(deps.sqs);
-        instances[stage].push(deps);
+        const built = await buildDeps(stack.config, `${stage}-${i}`, { log, metrics, maxReceiveCount });
+        onSqsClient?.(built.sqs);
+        const instrumented = instrument?.(stage, built);
+        beforeInvoke = instrumented?.beforeInvoke;
+        instances[stage].push(instrumented?.deps ?? built);
       }
       handlers[stage] = pooledHandler(
         stage,
         instances[stage].map((deps) => createHandler(stage, deps)),
+        beforeInvoke,
       );
       if (!pollStages.includes(stage)) continue;
       mappings.push(
