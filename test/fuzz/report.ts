@@ -58,7 +58,7 @@ export function formatReport(report: FuzzReport, rssLimitMiB: number): string {
       `FINDING (${finding.problem.kind}) at seed ${finding.seed}, iteration ${finding.iteration}: ${finding.problem.detail}`,
       `  mutation: ${finding.label}`,
       `  input: ${finding.size} bytes${finding.file === undefined ? '' : `, saved to ${finding.file}`}`,
-      `  replay: npm run fuzz -- --seed ${finding.seed} --iteration ${finding.iteration}`,
+      `  replay: npm run fuzz -- ${finding.file === undefined ? '' : `--replay ${finding.file}  (or `}--seed ${finding.seed} --iteration ${finding.iteration}${finding.file === undefined ? '' : ')'}`,
     );
   }
   return lines.join('\n');
