@@ -4,7 +4,8 @@
  * 10% 5xx, 5% 429 with Retry-After, 1% dropped connections, lost 201s and latency spikes past the attempt
  * timeout. Prints the invariant checks and the figures (retries, DLQ counts, time to drain); exits 1 when a
  * check fails. Options: --tenants N, --scripts N (per tenant), --builds N (per script), --seed N,
- * --timeout-s N, --json.
+ * --timeout-s N, --max-receives N (upload/finalize maxReceiveCount; small values park messages so the
+ * DLQ replay runs), --json.
  */
 import { parseArgs } from 'node:util';
 import { runSoak } from '../test/reliability/soak/run-soak.js';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     builds: { type: 'string', default: '5' },
     seed: { type: 'string', default: '1' },
     'timeout-s': { type: 'string', default: '900' },
+    'max-receives': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -35,6 +37,9 @@ const report = await runSoak({
   buildsPerScript: positive('builds', values.builds),
   seed: positive('seed', values.seed),
   timeoutMs: positive('timeout-s', values['timeout-s']) * 1000,
+  ...(values['max-receives'] === undefined
+    ? {}
+    : { maxReceiveCount: positive('max-receives', values['max-receives']) }),
   onProgress: (line) => {
     if (!values.json) console.error(line);
   },
@@ -55,7 +60,7 @@ if (values.json) {
     `time to drain: ${seconds(figures.timings.drainMs)}; DLQ replay: ${seconds(figures.timings.replayMs)}; total: ${seconds(figures.timings.totalMs)}`,
   );
   console.log(
-    `DLQs before replay: ${JSON.stringify(figures.dlq.beforeReplay)}; replayed: ${JSON.stringify(figures.dlq.replayed)}`,
+    `DLQs before replay: ${JSON.stringify(figures.dlq.beforeReplay)}; replayed: ${JSON.stringify(figures.dlq.replayed)} in ${figures.dlq.rounds} rounds`,
   );
   console.log(`client retries: ${figures.retries.client} ${JSON.stringify(figures.retries.clientByStatus)}`);
   console.log(

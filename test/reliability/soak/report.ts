@@ -13,7 +13,12 @@ export interface SoakFigures {
   scripts: number;
   results: Record<string, number>;
   timings: { drainMs: number; replayMs: number; totalMs: number };
-  dlq: { beforeReplay: Record<QueueName, number>; replayed: Partial<Record<QueueName, number>> };
+  dlq: {
+    beforeReplay: Record<QueueName, number>;
+    /** Messages moved back per queue, over every replay round. */
+    replayed: Partial<Record<QueueName, number>>;
+    rounds: number;
+  };
   retries: {
     /** Retries inside the Cloudflare client (same invocation), by HTTP status or error code. */
     client: number;

@@ -100,13 +100,22 @@ function makeBuild(tenant: string, script: string, sequence: number, seed: numbe
   };
 }
 
-/** Every build, in submission order: round by round, each script's next build. */
+/** Builds of one script submitted back to back in each round (they race for the deploy). */
+const BUILDS_PER_ROUND = 2;
+
+/**
+ * Every build, in submission order: round by round, each script's next two builds back to back, so that
+ * builds of one script race (newest wins) while every script keeps deploying throughout the soak.
+ */
 export function createWorkload(shape: WorkloadShape): SoakBuild[] {
   const builds: SoakBuild[] = [];
-  for (let sequence = 1; sequence <= shape.buildsPerScript; sequence += 1) {
+  for (let first = 1; first <= shape.buildsPerScript; first += BUILDS_PER_ROUND) {
     for (let t = 1; t <= shape.tenants; t += 1) {
       for (let s = 1; s <= shape.scriptsPerTenant; s += 1) {
-        builds.push(makeBuild(`soak-t${pad(t, 2)}`, `site-${s}`, sequence, shape.seed));
+        const last = Math.min(shape.buildsPerScript, first + BUILDS_PER_ROUND - 1);
+        for (let sequence = first; sequence <= last; sequence += 1) {
+          builds.push(makeBuild(`soak-t${pad(t, 2)}`, `site-${s}`, sequence, shape.seed));
+        }
       }
     }
   }
