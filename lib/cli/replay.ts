@@ -5,11 +5,17 @@
  */
 import { parseArgs } from 'node:util';
 import { createOpsS3Client, createOpsSqsClient } from '../ops/clients.js';
-import { type CommandIo, describeCommandError, EXIT, exitCodeOfError } from '../ops/command-io.js';
+import {
+  type CommandIo,
+  describeCommandError,
+  EXIT,
+  exitCodeOfError,
+  regionMissingAsConfig,
+} from '../ops/command-io.js';
 import { resolveQueuePair } from '../ops/queue-pair.js';
 import { replayQueue } from '../ops/replay.js';
 import { renderReplayProgress, renderReplaySummary } from '../ops/replay-format.js';
-import { QUEUE_NAMES, requireQueue, resolveStack, STACK_FLAG_OPTIONS } from '../ops/stack.js';
+import { type OpsStack, QUEUE_NAMES, requireQueue, resolveStack, STACK_FLAG_OPTIONS } from '../ops/stack.js';
 import { createStateReader } from '../ops/state-reads.js';
 import { isValidTenant } from '../pipeline/identity.js';
 import type { QueueName } from '../pipeline/ports.js';
@@ -83,8 +89,9 @@ export async function runReplayCommand(argv: string[], io: CommandIo): Promise<n
   });
   const progress = io.stderr.isTTY === true;
   const clients: Array<{ destroy(): void }> = [];
+  let stack: OpsStack | undefined;
   try {
-    const stack = await resolveStack({ flags: args.flags, env: io.env, cwd: io.cwd });
+    stack = await resolveStack({ flags: args.flags, env: io.env, cwd: io.cwd });
     const sqs = createOpsSqsClient(stack);
     clients.push(sqs);
     const pair = await resolveQueuePair(sqs, args.queue, requireQueue(stack, args.queue));
@@ -119,8 +126,9 @@ export async function runReplayCommand(argv: string[], io: CommandIo): Promise<n
     io.stdout.write(args.json ? `${JSON.stringify(summary)}\n` : renderReplaySummary(summary));
     if (summary.interrupted) return EXIT.interrupted;
     return summary.ok ? EXIT.ok : EXIT.failedOrNotFound;
-  } catch (error) {
-    io.stderr.write(`${progress ? '\n' : ''}workers-drop replay: ${describeCommandError(error)}\n`);
+  } catch (caught) {
+    const error = regionMissingAsConfig(caught);
+    io.stderr.write(`${progress ? '\n' : ''}workers-drop replay: ${describeCommandError(error, stack)}\n`);
     return exitCodeOfError(error);
   } finally {
     unsubscribe?.();

@@ -6,7 +6,13 @@
 import { parseArgs } from 'node:util';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createOpsS3Client, createOpsSqsClient } from '../ops/clients.js';
-import { type CommandIo, describeCommandError, EXIT, exitCodeOfError } from '../ops/command-io.js';
+import {
+  type CommandIo,
+  describeCommandError,
+  EXIT,
+  exitCodeOfError,
+  regionMissingAsConfig,
+} from '../ops/command-io.js';
 import { type QueuePair, resolveQueuePair } from '../ops/queue-pair.js';
 import {
   type OpsStack,
@@ -40,7 +46,7 @@ async function resolveDlqs(stack: OpsStack, sqs: SQSClient, io: CommandIo): Prom
     try {
       pairs.push(await resolveQueuePair(sqs, queue, entry));
     } catch (error) {
-      problems.push(`${queue}: ${describeCommandError(error)}`);
+      problems.push(`${queue}: ${describeCommandError(regionMissingAsConfig(error), stack)}`);
     }
   }
   if (pairs.length === 0 && problems.length === 0) problems.push('no queue URLs configured');
@@ -66,8 +72,9 @@ export async function runStatusCommand(argv: string[], io: CommandIo): Promise<n
   }
   const { values } = parsed;
   const clients: Array<{ destroy(): void }> = [];
+  let stack: OpsStack | undefined;
   try {
-    const stack = await resolveStack({
+    stack = await resolveStack({
       flags: {
         sqsEndpoint: values['sqs-endpoint'],
         s3Endpoint: values['s3-endpoint'],
@@ -89,8 +96,9 @@ export async function runStatusCommand(argv: string[], io: CommandIo): Promise<n
     io.stdout.write(values.json === true ? `${JSON.stringify(status)}\n` : renderScriptStatus(status, now()));
     const found = status.build === undefined ? status.found : status.build.found;
     return found ? EXIT.ok : EXIT.failedOrNotFound;
-  } catch (error) {
-    io.stderr.write(`workers-drop status: ${describeCommandError(error)}\n`);
+  } catch (caught) {
+    const error = regionMissingAsConfig(caught);
+    io.stderr.write(`workers-drop status: ${describeCommandError(error, stack)}\n`);
     return exitCodeOfError(error);
   } finally {
     for (const client of clients) client.destroy();

@@ -21,7 +21,8 @@ export interface CommandIo {
   dlqWaitTimeSeconds?: number;
 }
 
-import { isPipelineError } from '../errors.js';
+import { ConfigError, isPipelineError } from '../errors.js';
+import type { OpsStack } from './stack.js';
 
 /** The exit codes of the operator commands (documented in the README). */
 export const EXIT = {
@@ -56,10 +57,51 @@ export function processIo(): CommandIo {
   };
 }
 
+/** `error` and its causes (`cause`, and the `errors` of an AggregateError), outermost first. */
+function* causeChain(error: unknown, depth = 0): Generator<unknown> {
+  if (error === undefined || error === null || depth > 8) return;
+  yield error;
+  if (typeof error !== 'object') return;
+  const { cause, errors } = error as { cause?: unknown; errors?: unknown };
+  yield* causeChain(cause, depth + 1);
+  if (Array.isArray(errors)) for (const inner of errors) yield* causeChain(inner, depth + 1);
+}
+
+const hasCause = (error: unknown, test: (cause: Record<string, unknown>) => boolean): boolean => {
+  for (const cause of causeChain(error)) {
+    if (typeof cause === 'object' && cause !== null && test(cause as Record<string, unknown>)) return true;
+  }
+  return false;
+};
+
+/**
+ * The SDK could not find a region (no flag, variable or profile): a usage problem, not an AWS outage.
+ * Returns the error to report: a {@link ConfigError} saying where a region comes from, or `error` itself.
+ */
+export function regionMissingAsConfig(error: unknown): unknown {
+  const missing = hasCause(
+    error,
+    (cause) => typeof cause.message === 'string' && /Region is missing/.test(cause.message),
+  );
+  return missing
+    ? new ConfigError('No AWS region: pass --region, set AWS_REGION, or use a profile that names one.')
+    : error;
+}
+
 /** The text of a command's failure: a pipeline error's safe message, or the SDK's own words. */
-export function describeCommandError(error: unknown): string {
-  if (isPipelineError(error)) return error.message;
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+export function describeCommandError(error: unknown, stack?: OpsStack): string {
+  const text = isPipelineError(error)
+    ? error.message
+    : error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : String(error);
+  const refused = hasCause(error, (cause) => cause.code === 'ECONNREFUSED');
+  if (!refused || stack?.stackFile === undefined || !stack.endpointFromFile) return text;
+  // The endpoints came from the file local mode writes while it runs: most likely it has stopped.
+  return (
+    `${text}\nThe endpoints came from ${stack.stackFile}, which local mode writes while it runs: ` +
+    'is `npm start` still running? Start it, or point the command elsewhere with --sqs-endpoint/--s3-endpoint.'
+  );
 }
 
 /** Configuration problems are usage errors (2); everything else means AWS could not be reached (3). */

@@ -34,6 +34,8 @@ export interface OpsStack {
   queues: Partial<Record<QueueName, StackQueue>>;
   /** The stack file that was read, when one was. */
   stackFile: string | undefined;
+  /** True when an endpoint was taken from the stack file (not from a flag or the environment). */
+  endpointFromFile: boolean;
 }
 
 /** The flags every operator command accepts. */
@@ -109,7 +111,7 @@ function parseStackQueue(value: unknown, where: string): StackQueue {
 }
 
 /** Parses and validates the text of a stack file; errors name the file and the field. */
-export function parseStackFile(text: string, path: string): Omit<OpsStack, 'stackFile'> {
+export function parseStackFile(text: string, path: string): Omit<OpsStack, 'stackFile' | 'endpointFromFile'> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -134,7 +136,9 @@ export function parseStackFile(text: string, path: string): Omit<OpsStack, 'stac
   };
 }
 
-async function readStackFile(path: string): Promise<Omit<OpsStack, 'stackFile'> | undefined> {
+async function readStackFile(
+  path: string,
+): Promise<Omit<OpsStack, 'stackFile' | 'endpointFromFile'> | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -156,17 +160,20 @@ export async function resolveStack(options: { flags: StackFlags; env: Env; cwd: 
     const entry = fromEnv === undefined ? file?.queues[name] : { url: fromEnv };
     if (entry !== undefined) queues[name] = entry;
   }
+  const sqsEndpoint =
+    checkUrl(nonEmpty(flags.sqsEndpoint), '--sqs-endpoint') ??
+    checkUrl(nonEmpty(env.SQS_ENDPOINT), 'SQS_ENDPOINT');
+  const s3Endpoint =
+    checkUrl(nonEmpty(flags.s3Endpoint), '--s3-endpoint') ??
+    checkUrl(nonEmpty(env.S3_ENDPOINT), 'S3_ENDPOINT');
   return {
     region:
       nonEmpty(flags.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? file?.region,
-    sqsEndpoint:
-      checkUrl(nonEmpty(flags.sqsEndpoint), '--sqs-endpoint') ??
-      checkUrl(nonEmpty(env.SQS_ENDPOINT), 'SQS_ENDPOINT') ??
-      file?.sqsEndpoint,
-    s3Endpoint:
-      checkUrl(nonEmpty(flags.s3Endpoint), '--s3-endpoint') ??
-      checkUrl(nonEmpty(env.S3_ENDPOINT), 'S3_ENDPOINT') ??
-      file?.s3Endpoint,
+    sqsEndpoint: sqsEndpoint ?? file?.sqsEndpoint,
+    s3Endpoint: s3Endpoint ?? file?.s3Endpoint,
+    endpointFromFile:
+      (sqsEndpoint === undefined && file?.sqsEndpoint !== undefined) ||
+      (s3Endpoint === undefined && file?.s3Endpoint !== undefined),
     stateBucket: nonEmpty(env.STATE_BUCKET) ?? file?.stateBucket,
     queues,
     stackFile: file === undefined ? undefined : path,

@@ -52,6 +52,7 @@ describe('resolveStack', () => {
       stateBucket: 'state-from-file',
       queues: FILE.queues,
       stackFile: join(cwd, '.local', 'stack.json'),
+      endpointFromFile: true,
     });
   });
 
@@ -98,6 +99,7 @@ describe('resolveStack', () => {
       stateBucket: undefined,
       queues: { upload: { url: 'https://sqs.eu-central-1.amazonaws.com/1/up' } },
       stackFile: undefined,
+      endpointFromFile: false,
     });
   });
 
