@@ -127,9 +127,22 @@ function readCloudflare(env: Env): Config['cloudflare'] {
   };
 }
 
+/**
+ * The artifact limits and policy (`MAX_FILES`, `MAX_TOTAL_BYTES`, `ALLOW_JSON_VARS`,
+ * `DENIED_COMPATIBILITY_FLAGS`): the functions read them with the rest, `inspect` reads them alone so a
+ * build system checks a zip against the deployment's own rules.
+ */
+export function readArtifactRules(env: Env): Config['limits'] {
+  return {
+    maxFiles: integer(env, 'MAX_FILES', 20_000, 1, 100_000),
+    maxTotalBytes: integer(env, 'MAX_TOTAL_BYTES', 2 * 1024 ** 3, 1, 64 * 1024 ** 3),
+    allowJsonVars: oneOf(env, 'ALLOW_JSON_VARS', ['true', 'false'] as const, 'false') === 'true',
+    deniedCompatibilityFlags: list(env, 'DENIED_COMPATIBILITY_FLAGS', []),
+  };
+}
+
 /** Reads and validates the configuration from `env`. */
 export function readConfig(env: Env): Readonly<Config> {
-  const maxFiles = integer(env, 'MAX_FILES', 20_000, 1, 100_000);
   const config: Config = {
     serviceName: optional(env, 'SERVICE_NAME') ?? 'workers-drop',
     stage: optional(env, 'STAGE') ?? 'dev',
@@ -152,12 +165,7 @@ export function readConfig(env: Env): Readonly<Config> {
       extraTagKinds: list(env, 'EXTRA_TAG_KINDS', ['project', 'plan', 'env']),
       maxTags: integer(env, 'MAX_TAGS', CLOUDFLARE_MAX_TAGS, 1, CLOUDFLARE_MAX_TAGS),
     },
-    limits: {
-      maxFiles,
-      maxTotalBytes: integer(env, 'MAX_TOTAL_BYTES', 2 * 1024 ** 3, 1, 64 * 1024 ** 3),
-      allowJsonVars: oneOf(env, 'ALLOW_JSON_VARS', ['true', 'false'] as const, 'false') === 'true',
-      deniedCompatibilityFlags: list(env, 'DENIED_COMPATIBILITY_FLAGS', []),
-    },
+    limits: readArtifactRules(env),
     deployLeaseSeconds: integer(env, 'DEPLOY_LEASE_SECONDS', 240, 10, 3600),
     teardownSweepDelaySeconds: integer(env, 'TEARDOWN_SWEEP_DELAY_SECONDS', 900, 0, 900),
     retryBaseSeconds: integer(env, 'RETRY_BASE_SECONDS', 10, 1, 900),

@@ -1,6 +1,7 @@
 /**
  * `workers-drop inspect <zip> [--tenant T] [--json]`: runs the ingest reader on a local zip so a build
- * system can check an artifact before uploading it. Exit 0 accepted, 1 rejected, 2 unusable arguments.
+ * system can check an artifact before uploading it, with the limits and policy the functions read from
+ * the same environment variables. Exit 0 accepted, 1 rejected, 2 unusable arguments.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,6 +9,7 @@ import type { PassProgress } from '../artifacts/entry-pass.js';
 import { readArtifact } from '../artifacts/read-artifact.js';
 import { openFileSource } from '../artifacts/sources/file-source.js';
 import type { Artifact, ZipSource } from '../artifacts/types.js';
+import { readArtifactRules } from '../config.js';
 import { toPipelineError } from '../errors.js';
 import type { CommandIo } from '../ops/command-io.js';
 import { isValidTenant } from '../pipeline/identity.js';
@@ -19,8 +21,11 @@ export const DEFAULT_INSPECT_TENANT = 'default';
 /** Archives at least this big get a progress line (on a terminal). */
 const PROGRESS_MIN_BYTES = 32 * 1024 * 1024;
 
-/** Where the command writes, and the directory a relative zip path is resolved against. */
-export type InspectIo = Pick<CommandIo, 'stdout' | 'stderr'> & { cwd?: string };
+/**
+ * Where the command writes, the directory a relative zip path is resolved against, and the environment
+ * the artifact limits and policy come from (none: the defaults).
+ */
+export type InspectIo = Pick<CommandIo, 'stdout' | 'stderr'> & { cwd?: string; env?: CommandIo['env'] };
 
 /** The JSON shape of an accepted artifact (locations are internal and left out). */
 export function toInspectJson(artifact: Artifact) {
@@ -72,6 +77,13 @@ export async function runInspect(argv: string[], io: InspectIo): Promise<number>
     io.stderr.write(`--tenant ${JSON.stringify(tenant)} is not a valid tenant id.\n${INSPECT_USAGE}\n`);
     return 2;
   }
+  let rules: ReturnType<typeof readArtifactRules>;
+  try {
+    rules = readArtifactRules(io.env ?? {});
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n${INSPECT_USAGE}\n`);
+    return 2;
+  }
   let source: ZipSource;
   try {
     source = await openFileSource(resolve(io.cwd ?? '.', zip));
@@ -85,6 +97,11 @@ export async function runInspect(argv: string[], io: InspectIo): Promise<number>
   try {
     const artifact = await readArtifact(source, {
       tenant,
+      limits: { maxFiles: rules.maxFiles, maxTotalBytes: rules.maxTotalBytes },
+      policy: {
+        allowJsonVars: rules.allowJsonVars,
+        deniedCompatibilityFlags: rules.deniedCompatibilityFlags,
+      },
       ...(onProgress === undefined ? {} : { onProgress }),
     });
     if (onProgress !== undefined) io.stderr.write('\r\u001b[2K');

@@ -41,11 +41,12 @@ afterAll(async () => {
 });
 
 /** Runs the command with captured streams. */
-async function inspect(args: string[], isTTY = false) {
+async function inspect(args: string[], isTTY = false, env: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
   const code = await runInspect(args, {
     cwd: dir,
+    env,
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text), isTTY },
   });
@@ -181,5 +182,51 @@ describe('the workers-drop bin', () => {
     );
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout).ok).toBe(true);
+  });
+});
+
+describe("inspect applies the deployment's limits and policy from the functions' variables", () => {
+  it.each([
+    [{ MAX_FILES: '3' }, 'artifact.too-many-files'],
+    [{ MAX_TOTAL_BYTES: '40' }, 'artifact.too-large-total'],
+    [{ DENIED_COMPATIBILITY_FLAGS: 'nodejs_compat' }, 'artifact.flag-not-allowed'],
+  ])('%o rejects what the defaults accept, with the code ingest would give', async (env, code) => {
+    await writeFile(
+      join(dir, 'policy.zip'),
+      buildZip([
+        {
+          name: 'wrangler.json',
+          data: '{ "main": "worker.js", "compatibility_date": "2025-01-15", "compatibility_flags": ["nodejs_compat"] }',
+        },
+        { name: 'worker.js', data: 'export default {}' },
+        { name: 'public/index.html', data: '<h1>hello</h1>' },
+        { name: 'public/about.html', data: '<h1>about</h1>' },
+      ]),
+    );
+    expect((await inspect(['policy.zip', '--json'])).code).toBe(0);
+
+    const rejected = await inspect(['policy.zip', '--json'], false, env);
+
+    expect(rejected.code).toBe(1);
+    expect(JSON.parse(rejected.stdout).error.code).toBe(code);
+  });
+
+  it('ALLOW_JSON_VARS=true accepts non-string vars the default policy rejects', async () => {
+    await writeFile(
+      join(dir, 'json-vars.zip'),
+      buildZip([
+        { name: 'wrangler.json', data: '{ "main": "worker.js", "vars": { "LIMITS": { "rps": 10 } } }' },
+        { name: 'worker.js', data: 'export default {}' },
+      ]),
+    );
+    expect((await inspect(['json-vars.zip', '--json'])).code).toBe(1);
+    expect((await inspect(['json-vars.zip', '--json'], false, { ALLOW_JSON_VARS: 'true' })).code).toBe(0);
+  });
+
+  it('a malformed variable is a usage error naming it', async () => {
+    const { code, stdout, stderr } = await inspect([GOOD, '--json'], false, { MAX_FILES: 'lots' });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/MAX_FILES must be an integer/);
   });
 });
