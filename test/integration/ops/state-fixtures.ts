@@ -26,7 +26,8 @@ const artifact = (ref: BuildRef): ArtifactPointer => ({
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 22, 10, minute)).toISOString();
 
-async function seedClaim(state: JsonStore, ref: BuildRef, minute: number): Promise<void> {
+/** A build's claim and manifest: a build in flight, just ingested. */
+export async function seedClaim(state: JsonStore, ref: BuildRef, minute: number): Promise<void> {
   const claim: BuildClaim = {
     v: 1,
     ref,

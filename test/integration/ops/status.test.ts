@@ -11,7 +11,7 @@ import type { QueuePair } from '../../../lib/ops/queue-pair.js';
 import type { ScriptStatus } from '../../../lib/ops/status.js';
 import { createJsonStore } from '../../../lib/state/json-store.js';
 import { createTestPair, finalizeBody, parkInDlq, uploadBody } from './dlq-fixtures.js';
-import { seedScriptHistory } from './state-fixtures.js';
+import { seedClaim, seedScriptHistory } from './state-fixtures.js';
 
 let s3: LocalS3;
 let sqsServer: LocalSqs;
@@ -171,6 +171,30 @@ describe('workers-drop status against local S3 and SQS', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(pattern);
     expect(stderr).toContain('usage: workers-drop status');
+  });
+
+  it('examines at most 100 builds in flight, counts them all, and always examines the build asked about', async () => {
+    const client = s3.createClient();
+    const state = createJsonStore(client, 'state-bucket');
+    const builds = Array.from({ length: 105 }, (_, index) => `z${String(index).padStart(3, '0')}`);
+    for (let index = 0; index < builds.length; index += 15) {
+      await Promise.all(
+        builds
+          .slice(index, index + 15)
+          .map((build, offset) =>
+            seedClaim(state, { tenant: 'acme', script: 'busy', build }, (index + offset) % 60),
+          ),
+      );
+    }
+    client.destroy();
+
+    const overview = JSON.parse((await status(['acme/busy', '--json'])).stdout) as ScriptStatus;
+    const last = await status(['acme/busy/z104']);
+
+    expect(overview.inFlightTotal).toBe(105);
+    expect(overview.inFlight).toHaveLength(100);
+    expect(last.code).toBe(0);
+    expect(last.stdout).toContain('Build acme/busy/z104: in flight');
   });
 
   it('reads the stack from .local/stack.json when the environment has none, and names what is missing otherwise', async () => {
