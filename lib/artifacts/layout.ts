@@ -3,7 +3,12 @@
  * assets directory (from the config, or the conventional defaults), and which files become modules.
  */
 import { posix } from 'node:path';
-import { MODULE_CONTENT_TYPES, moduleContentType } from '../assets/content-type.js';
+import {
+  COMMONJS_MODULE_TYPE,
+  ES_MODULE_TYPE,
+  moduleContentType,
+  SOURCE_MAP_TYPE,
+} from '../assets/content-type.js';
 import { InvalidArtifactError } from '../errors.js';
 import type { FileEntry } from './entry-checks.js';
 
@@ -13,7 +18,7 @@ export const DEFAULT_MAINS = ['worker.mjs', 'worker.js', 'index.mjs', 'index.js'
 /** The conventional assets directory when the artifact has no config file. */
 export const DEFAULT_ASSETS_DIRECTORY = 'public';
 
-const JS_TYPES = new Set([MODULE_CONTENT_TYPES.js, MODULE_CONTENT_TYPES.cjs]);
+const JS_TYPES: ReadonlySet<string> = new Set([ES_MODULE_TYPE, COMMONJS_MODULE_TYPE]);
 
 /** A kept file whose `relative` path (wrapper stripped) is set. */
 export type PlacedFile = FileEntry;
@@ -119,7 +124,7 @@ export function selectModules(
   // Source maps travel as `<module>.map` (wire capture, source-maps variant); a map without its module is
   // left as a plain file.
   return candidates
-    .filter((module) => module.contentType !== MODULE_CONTENT_TYPES.map || code.has(module.name.slice(0, -4)))
+    .filter((module) => module.contentType !== SOURCE_MAP_TYPE || code.has(module.name.slice(0, -4)))
     .sort((a, b) =>
       a.file === main ? -1 : b.file === main ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
     );

@@ -12,7 +12,7 @@ const CONTROL = /\p{Cc}/u;
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/;
 const HASH = /^[0-9a-f]{32}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
-const MODULE_TYPES = new Set(Object.values(MODULE_CONTENT_TYPES));
+const MODULE_TYPES = new Set(MODULE_CONTENT_TYPES.values());
 
 /** Why `path` (with a leading slash) is not a safe normalised archive path, or undefined when it is. */
 function pathProblem(path: string): string | undefined {

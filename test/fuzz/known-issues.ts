@@ -21,16 +21,6 @@ export interface KnownIssue {
 
 export const KNOWN_ISSUES: readonly KnownIssue[] = [
   {
-    id: 'content-type-prototype-keys',
-    summary:
-      'lib/assets/content-type.ts looks extensions up in plain objects, so "x.constructor" and "x.__proto__" find ' +
-      'Object.prototype members: an asset throws a TypeError (uncategorised), a module gets a function as its content type',
-    matches: (problem) =>
-      (problem.kind === 'uncategorised-error' && problem.detail.includes('content-type.ts')) ||
-      (problem.kind === 'invariant' &&
-        /content type .*\((function|object)\)|content type of type/.test(problem.detail)),
-  },
-  {
     id: 'assetsignore-backtracking',
     summary:
       'lib/assets/manifest.ts matches .assetsignore rules with the ignore package, whose regexes backtrack: a rule ' +

@@ -2,10 +2,16 @@
  * Bugs the fuzzer found in the reader, pinned at their edges (their inputs are also replayed from
  * fuzz-corpus/findings by the smoke test).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_CONFIG_DEPTH } from '../../lib/artifacts/worker-config.js';
 import { readZip, rejectionOf } from '../helpers/zip-read.js';
 import { buildZip } from '../helpers/zip-writer.js';
+import { FINDINGS_DIR } from './findings.js';
+
+/** The bytes of the committed finding `<hash>.zip`. */
+const finding = (hash: string) => readFileSync(join(FINDINGS_DIR, `${hash}.zip`));
 
 /** An artifact whose wrangler.json nests `depth` levels (the top-level object is the first). */
 const nested = (depth: number) =>
@@ -50,5 +56,17 @@ describe('fuzz finding 2f49b42ee7b1a13a: deeply nested wrangler.json', () => {
     const artifact = await readZip(zip);
     // Assess
     expect(artifact.config.vars).toEqual({ A: '{'.repeat(500) });
+  });
+});
+
+describe('fuzz finding 722e722880759670: extensions named like Object.prototype members', () => {
+  it('reads public/x.constructor as an untyped asset (it threw an uncategorised TypeError)', async () => {
+    // Act
+    const artifact = await readZip(finding('722e722880759670'));
+    // Assess
+    expect(artifact.assets.map(({ path, contentType }) => ({ path, contentType }))).toEqual([
+      { path: '/x.constructor', contentType: null },
+    ]);
+    expect(artifact.modules.map((module) => module.name)).toEqual(['worker.js']);
   });
 });

@@ -294,6 +294,26 @@ describe('assets', () => {
     });
   });
 
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+    'reads x.%s as an untyped asset and a plain file, not a module (fuzz: content-type-prototype-keys)',
+    async (extension) => {
+      // Prepare
+      const zip = buildZip([
+        { name: 'worker.js', data: 'export default {}' },
+        { name: `x.${extension}`, data: 'beside the worker' },
+        { name: `public/x.${extension}`, data: 'an asset' },
+      ]);
+      // Act
+      const artifact = await readZip(zip);
+      // Assess
+      expect(artifact.assets.map(({ path, contentType }) => ({ path, contentType }))).toEqual([
+        { path: `/x.${extension}`, contentType: null },
+      ]);
+      expect(names(artifact.modules)).toEqual(['worker.js']);
+      expect(paths(artifact.entries)).toContain(`/x.${extension}`);
+    },
+  );
+
   it('hashes with the tenant, the extension and the content sha256', async () => {
     const zip = buildZip([
       { name: 'public/a.txt', data: 'same bytes' },

@@ -6,6 +6,9 @@ import {
   moduleContentType,
 } from '../../../lib/assets/content-type.js';
 
+/** Extensions that name Object.prototype members (assetExtension lower-cases, hence both spellings). */
+const PROTOTYPE_KEYS = ['constructor', '__proto__', 'tostring', 'toString', 'hasownproperty', 'valueof'];
+
 describe('assetContentType', () => {
   it.each([
     // Recorded in wrangler-wire-capture.json (base variant, per uploaded file).
@@ -32,6 +35,16 @@ describe('assetContentType', () => {
     expect(assetContentType(path)).toBe(type);
   });
 
+  it.each(PROTOTYPE_KEYS)(
+    'knows no type for the extension .%s (a plain-object table answered from Object.prototype)',
+    (extension) => {
+      // Act
+      const type = assetContentType(`/x.${extension}`);
+      // Assess
+      expect(type).toBeNull();
+    },
+  );
+
   it('is a function of the hashed extension only, so one hash never needs two types', () => {
     expect(contentTypeForExtension('html')).toBe(assetContentType('/a/b/c.HTML'));
     expect(contentTypeForExtension('')).toBeNull();
@@ -53,5 +66,12 @@ describe('moduleContentType', () => {
     ['README', undefined],
   ])('%s -> %j', (name, type) => {
     expect(moduleContentType(name)).toBe(type);
+  });
+
+  it.each(PROTOTYPE_KEYS)('does not make x.%s a module (it got a function as its type)', (extension) => {
+    // Act
+    const type = moduleContentType(`x.${extension}`);
+    // Assess
+    expect(type).toBeUndefined();
   });
 });
