@@ -135,7 +135,8 @@ export function parseWorkerConfig(
   config.compatibilityFlags = readFlags(root.compatibility_flags, policy, entry, bad);
   config.vars = readVars(root.vars, policy, limits, entry, bad);
   if (root.assets !== undefined) config.assets = readAssets(root.assets, bad);
-  if (config.assets !== undefined && config.assets.binding in config.vars) {
+  // Own names only: `in` would find `constructor` or `toString` on Object.prototype for a binding so named.
+  if (config.assets !== undefined && Object.hasOwn(config.vars, config.assets.binding)) {
     throw bad(`the var "${config.assets.binding}" has the name of the assets binding.`);
   }
   return config;

@@ -608,6 +608,21 @@ describe('readArtifact rejections', () => {
     expect(artifact.config.vars).toEqual({ FLAGS: { beta: true }, NAME: 'x' });
   });
 
+  it.each(['constructor', 'toString', 'hasOwnProperty', 'valueOf'])(
+    'accepts an assets binding named %s when no var has that name (Object.prototype is not a var)',
+    async (binding) => {
+      // Prepare
+      const archive = config(
+        `{ "main": "src/index.js", "vars": { "A": "x" }, "assets": { "directory": "public", "binding": "${binding}" } }`,
+        [{ name: 'public/a.txt', data: 'a' }],
+      );
+      // Act
+      const artifact = await readZip(archive);
+      // Assess
+      expect(artifact.config).toMatchObject({ assetsBinding: binding, vars: { A: 'x' } });
+    },
+  );
+
   it('accepts empty binding sections (templates often carry them)', async () => {
     const archive = config(
       '{ "main": "src/index.js", "kv_namespaces": [], "services": [], "durable_objects": {} }',
