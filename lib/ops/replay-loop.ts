@@ -98,7 +98,9 @@ async function moveChosen(options: LoopOptions, state: LoopState, chosen: Messag
     result.moved += outcome.sent.length;
     for (const message of outcome.sent) {
       const tenant = describeMessage(options.pair.queue, message.Body ?? '').tenant ?? '(unknown)';
-      result.byTenant[tenant] = (result.byTenant[tenant] ?? 0) + 1;
+      // Own keys only: `constructor` is a valid tenant id, and Object.prototype answers to it too.
+      const count = Object.hasOwn(result.byTenant, tenant) ? (result.byTenant[tenant] ?? 0) : 0;
+      result.byTenant[tenant] = count + 1;
     }
     result.skipped = state.held.size - result.failed;
     options.onProgress?.({ moved: result.moved, skipped: result.skipped, failed: result.failed });

@@ -99,6 +99,29 @@ describe('moveSelected (receive, send, delete)', () => {
     expect(releasedHandles()).toEqual(['rh-b']);
   });
 
+  it('counts a tenant named constructor as a number (Object.prototype has a constructor too)', async () => {
+    // Prepare
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [message('a', 'constructor'), message('b', 'constructor')] })
+      .resolves({ Messages: [] });
+    sqsMock.on(SendMessageBatchCommand).resolves({
+      Successful: [
+        { Id: 'm0', MessageId: 'n0', MD5OfMessageBody: '' },
+        { Id: 'm1', MessageId: 'n1', MD5OfMessageBody: '' },
+      ],
+    });
+    // Act
+    const result = await moveSelected({
+      sqs: new SQSClient({}),
+      pair: PAIR,
+      select: () => true,
+      tuning: TUNING,
+    });
+    // Assess
+    expect(result.byTenant).toEqual({ constructor: 2 });
+  });
+
   it('leaves a message SQS refused in the DLQ: not deleted, made visible again, counted as failed', async () => {
     sqsMock
       .on(ReceiveMessageCommand)
