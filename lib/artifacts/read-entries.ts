@@ -2,7 +2,8 @@
  * Reads chosen entries back from an archive (upload workers read their bucket's assets, finalize reads
  * the modules): ranged reads, adjacent entries coalesced into one range, every entry re-checked against
  * its local header, inflated with the output capped, and verified by size and CRC-32. Memory is bounded
- * by what the consumer keeps plus one entry.
+ * by what the consumer keeps plus one entry: the upload stage streams its bucket straight into the
+ * request body and keeps nothing; finalize keeps its modules.
  */
 import { InvalidArtifactError } from '../errors.js';
 import { decodeEntry } from './entry-decoder.js';
@@ -81,15 +82,24 @@ export function coalesce<T extends { offset: number; end: number }>(targets: rea
   return ranges;
 }
 
-/** Yields the verified bytes of each location, in archive order (duplicates yielded once per index). */
+/**
+ * Yields the verified bytes of each location, in archive order (duplicates yielded once per index); an
+ * entry is yielded only once its size and CRC-32 are checked. Aborting `signal` destroys the read in
+ * progress (a reader feeding a request that was given up must not keep its S3 stream open).
+ */
 export async function* readEntries(
   source: ZipSource,
   locations: readonly BoundedLocation[],
+  options: { signal?: AbortSignal } = {},
 ): AsyncGenerator<EntryBytes> {
+  const { signal } = options;
   for (const range of coalesce(planTargets(source, locations))) {
+    signal?.throwIfAborted();
     const first = range[0] as Target;
     const end = Math.max(...range.map((target) => target.end));
     const stream = source.stream(first.offset, end);
+    const destroy = () => stream.destroy();
+    signal?.addEventListener('abort', destroy, { once: true });
     try {
       for await (const { target, compressed } of sliceEntries(stream, first.offset, range)) {
         const bytes = await decodeEntry(compressed, target);
@@ -98,6 +108,7 @@ export async function* readEntries(
         }
       }
     } finally {
+      signal?.removeEventListener('abort', destroy);
       stream.destroy();
     }
   }

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../log.js';
 import { registerSecret } from '../redact.js';
-import { openUploadSession, uploadBucket } from './assets.js';
+import { openUploadSession, uploadBucket, uploadBucketStream } from './assets.js';
 import { type ClientContext, createSdk } from './context.js';
 import { deleteScriptsByTag, listScripts } from './listing.js';
 import { type CloudflareClientOptions, resolveClientOptions } from './options.js';
@@ -44,6 +44,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
     openUploadSession: (namespace, script, manifest) =>
       openUploadSession(context, namespace, script, manifest),
     uploadBucket: (jwt, files) => uploadBucket(context, jwt, files),
+    uploadBucketStream: (jwt, bucket) => uploadBucketStream(context, jwt, bucket),
     deployScript: (namespace, script, upload) => deployScript(context, namespace, script, upload),
     deleteScriptsByTag: (namespace, tag) => deleteScriptsByTag(context, namespace, tag),
     deleteScript: (namespace, script) => deleteScript(context, namespace, script),

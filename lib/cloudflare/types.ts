@@ -30,6 +30,31 @@ export interface AssetFile {
   contentType: string | null;
 }
 
+/** What the reader of a {@link StreamedBucket} declares about each file before its bytes are read. */
+export interface StreamedAssetFile {
+  hash: string;
+  /** The exact byte length (the request's Content-Length is computed from it). */
+  size: number;
+  /** The content type Cloudflare will serve; `null` is sent as `application/null` (no type). */
+  contentType: string | null;
+}
+
+/** One file's bytes from a bucket reader; `index` is its position in {@link StreamedBucket.files}. */
+export interface BucketFileBytes {
+  index: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * A bucket whose bytes are read while the request is sent. `read` is called once per attempt, so a
+ * retry reads every file again; it must yield each file exactly once, with identical bytes every time,
+ * and stop early when `signal` aborts (the attempt was given up).
+ */
+export interface StreamedBucket {
+  files: StreamedAssetFile[];
+  read(signal: AbortSignal): AsyncIterable<BucketFileBytes>;
+}
+
 /** 202 (the session still misses hashes) or 201 (complete, with the completion token). */
 export type UploadBucketResult = { status: 'accepted' } | { status: 'complete'; completionToken: string };
 
@@ -89,6 +114,11 @@ export interface CloudflareApi {
   openUploadSession(namespace: string, script: string, manifest: AssetManifest): Promise<UploadSession>;
   /** Sends one bucket, authenticated with the upload JWT. */
   uploadBucket(uploadJwt: string, files: AssetFile[]): Promise<UploadBucketResult>;
+  /**
+   * Sends one bucket whose bytes are read while they are sent (one file in memory at a time); a retry
+   * calls `bucket.read` again. A failure of the reader fails the upload with the reader's error.
+   */
+  uploadBucketStream(uploadJwt: string, bucket: StreamedBucket): Promise<UploadBucketResult>;
   /** Multipart PUT of the script into the namespace. */
   deployScript(
     namespace: string,

@@ -85,16 +85,15 @@ export function createAuditingFetch(base: typeof fetch = fetch) {
 const PART_NAME = /^--[^\r\n]+\r\nContent-Disposition: form-data; name="([^"]+)"/;
 
 /**
- * Passes a streamed multipart body through unchanged, reporting each part's name. The client yields every
- * part header as its own small chunk (lib/cloudflare/bucket-body.ts), so only short chunks are looked at.
+ * Passes a streamed multipart body through unchanged, reporting each part's name. The client starts every
+ * part header at the start of a chunk (lib/cloudflare/bucket-body.ts), so only chunk starts are looked at.
  */
 function watchPartNames(onName: (name: string) => void): TransformStream<Uint8Array, Uint8Array> {
   return new TransformStream({
     transform(chunk, controller) {
-      if (chunk.length < 1024) {
-        const match = PART_NAME.exec(Buffer.from(chunk).toString('latin1'));
-        if (match?.[1] !== undefined) onName(match[1]);
-      }
+      const start = Buffer.from(chunk.buffer, chunk.byteOffset, Math.min(chunk.byteLength, 512));
+      const match = PART_NAME.exec(start.toString('latin1'));
+      if (match?.[1] !== undefined) onName(match[1]);
       controller.enqueue(chunk);
     },
   });

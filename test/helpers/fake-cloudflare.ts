@@ -12,6 +12,7 @@ import type {
   DeployedScript,
   ScriptMetadata,
   ScriptModule,
+  StreamedBucket,
   UploadBucketResult,
   UploadSession,
 } from '../../lib/cloudflare/types.js';
@@ -103,6 +104,18 @@ export class FakeCloudflare implements CloudflareApi {
     }
     if (session.missing.size > 0 || this.loseCompletion) return { status: 'accepted' };
     return { status: 'complete', completionToken: token('completion', session.id, this.nowSeconds() + 3600) };
+  }
+
+  /** Reads the whole bucket first, so a reader that fails stores nothing (a cut-short request). */
+  async uploadBucketStream(uploadJwt: string, bucket: StreamedBucket): Promise<UploadBucketResult> {
+    const contents: Array<Uint8Array | undefined> = [];
+    for await (const { index, bytes } of bucket.read(new AbortController().signal)) contents[index] = bytes;
+    const files = bucket.files.map((file, index) => {
+      const content = contents[index];
+      if (content?.byteLength !== file.size) throw new Error(`asset ${file.hash} was not sent whole`);
+      return { hash: file.hash, contentType: file.contentType, content };
+    });
+    return this.uploadBucket(uploadJwt, files);
   }
 
   async deployScript(

@@ -53,6 +53,7 @@ function withAbandonedFirstPut(harness: Harness, outcome: 'retry-succeeded' | 'f
   harness.deps.cloudflare = {
     openUploadSession: (...args) => cf.openUploadSession(...args),
     uploadBucket: (...args) => cf.uploadBucket(...args),
+    uploadBucketStream: (...args) => cf.uploadBucketStream(...args),
     deployScript,
     deleteScriptsByTag: (...args) => cf.deleteScriptsByTag(...args),
     deleteScript: (...args) => cf.deleteScript(...args),

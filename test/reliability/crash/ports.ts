@@ -177,6 +177,16 @@ export function wrapCloudflare(cf: CloudflareApi, injector: CrashInjector): Clou
       );
       return result;
     },
+    async uploadBucketStream(jwt, bucket) {
+      injector.check();
+      const result = await cf.uploadBucketStream(jwt, bucket);
+      injector.effect(
+        result.status === 'complete'
+          ? 'cloudflare bucket uploaded (201, completion token received)'
+          : 'cloudflare bucket uploaded (202)',
+      );
+      return result;
+    },
     async deployScript(namespace, script, upload) {
       injector.check();
       const deployed = await cf.deployScript(namespace, script, upload);
