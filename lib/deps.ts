@@ -8,7 +8,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STAGE_QUEUES } from '../infra/queues.js';
 import { readArtifact } from './artifacts/read-artifact.js';
-import { readEntryBuffers } from './artifacts/read-entries.js';
+import { readEntries, readEntryBuffers } from './artifacts/read-entries.js';
 import { mapS3Error, openS3Source } from './artifacts/sources/s3-source.js';
 import { createCloudflareClient } from './cloudflare/index.js';
 import type { CloudflareApi } from './cloudflare/types.js';
@@ -107,6 +107,8 @@ export function createArtifactStore(s3: S3Client, config: Readonly<Config>): Art
         },
       }),
     readEntries: (source, locations) => readEntryBuffers(source, locations),
+    streamEntries: (source, locations, signal) =>
+      readEntries(source, locations, signal === undefined ? {} : { signal }),
   };
 }
 

@@ -35,6 +35,15 @@ export interface ArtifactStore {
   read(source: ZipSource, tenant: string): Promise<Artifact>;
   /** The verified bytes of the given entries, in the order given. */
   readEntries(source: ZipSource, locations: EntryLocation[]): Promise<Buffer[]>;
+  /**
+   * The verified bytes of the given entries one at a time, in archive order, keeping none (`index` is
+   * the position in `locations`); every call reads them again. Aborting `signal` stops the reads.
+   */
+  streamEntries(
+    source: ZipSource,
+    locations: EntryLocation[],
+    signal?: AbortSignal,
+  ): AsyncIterable<{ index: number; bytes: Buffer }>;
 }
 
 /** Everything a stage needs. */

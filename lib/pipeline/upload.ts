@@ -9,7 +9,6 @@
  */
 
 import { readJwtExpiry } from '../cloudflare/jwt.js';
-import type { AssetFile } from '../cloudflare/types.js';
 import { isPipelineError, PipelineError } from '../errors.js';
 import { isTenantClosed } from './ingest.js';
 import type { UploadMessage } from './messages.js';
@@ -69,28 +68,32 @@ async function reopen(message: UploadMessage, deps: PipelineDeps): Promise<'reop
   return 'reopened';
 }
 
+/**
+ * Streams the bucket from the archive into the request: entries are read, verified (size, CRC-32) and
+ * encoded one at a time, so memory does not grow with the bucket; a retry re-reads them from the pinned
+ * object. A repeated hash is sent once (Cloudflare stores content by hash).
+ */
 async function sendBucket(
   plan: SessionPlan,
   files: SessionPlan['buckets'][number],
   jwt: string,
   deps: PipelineDeps,
 ) {
+  const unique = [...new Map(files.map((file) => [file.hash, file])).values()];
   const source = await deps.artifacts.open(plan.artifact);
-  let contents: Buffer[];
   try {
-    contents = await deps.artifacts.readEntries(
-      source,
-      files.map((file) => file.location),
-    );
+    return await deps.cloudflare.uploadBucketStream(jwt, {
+      files: unique.map(({ hash, size, contentType }) => ({ hash, size, contentType })),
+      read: (signal) =>
+        deps.artifacts.streamEntries(
+          source,
+          unique.map((file) => file.location),
+          signal,
+        ),
+    });
   } finally {
     await source.close();
   }
-  const assetFiles: AssetFile[] = files.map((file, index) => ({
-    hash: file.hash,
-    contentType: file.contentType,
-    content: contents[index] ?? Buffer.alloc(0),
-  }));
-  return deps.cloudflare.uploadBucket(jwt, assetFiles);
 }
 
 /** True when every bucket of the session is done and none of them received the completion token. */

@@ -167,6 +167,11 @@ export function createHarness(env: Record<string, string> = {}): Harness {
       const object = objectOf((source as unknown as { pointer: ArtifactPointer }).pointer);
       return locations.map((location) => object.contents.get(location.offset) ?? Buffer.alloc(0));
     },
+    async *streamEntries(source, locations) {
+      const object = objectOf((source as unknown as { pointer: ArtifactPointer }).pointer);
+      for (const [index, location] of locations.entries())
+        yield { index, bytes: object.contents.get(location.offset) ?? Buffer.alloc(0) };
+    },
   };
   const deps: PipelineDeps = {
     config: readConfig({ ...TEST_ENV, ...env }),
