@@ -5,8 +5,8 @@
  * One fidelity fix sits in front of it: local-aws-sqs answers a long poll only when `MaxNumberOfMessages`
  * are gathered or the wait ends, and starts each message's visibility timeout when it picks it, so a slow
  * long poll can return a message twice in one response. Real SQS returns as soon as any message is
- * available. A small proxy turns each long poll into short polls (40 ms each) until a message arrives or
- * the wait ends.
+ * available. A small proxy turns each long poll into short polls, one every 40 ms, until a message
+ * arrives or the wait ends.
  */
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -33,6 +33,8 @@ export interface LocalSqs {
   readonly endpoint: string;
   readonly queues: Record<string, QueuePair>;
   createClient(): SQSClient;
+  /** ReceiveMessage requests the proxy has sent to local-aws-sqs (long polls become several). */
+  readonly shortPolls: number;
   close(): Promise<void>;
 }
 
@@ -118,8 +120,22 @@ function forward(port: number, incoming: IncomingMessage, body: Buffer): Promise
 const hasMessages = (result: Forwarded): boolean =>
   result.status === 200 && /"Messages"\s*:\s*\[\s*\{|<Message>/.test(result.body.toString('utf8'));
 
+/**
+ * The pause between two short polls of one long poll. Without it every waiting poller (local mode runs
+ * about a dozen) spins on local-aws-sqs as fast as it answers, taking a core from the pipeline; a message
+ * waits at most this long longer than on real SQS.
+ */
+export const SHORT_POLL_INTERVAL_MS = 40;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Forwards every request; a JSON-protocol ReceiveMessage long poll becomes a loop of short polls. */
-async function proxy(port: number, incoming: IncomingMessage, body: Buffer): Promise<Forwarded> {
+async function proxy(
+  port: number,
+  incoming: IncomingMessage,
+  body: Buffer,
+  counts: { shortPolls: number },
+): Promise<Forwarded> {
   const target = incoming.headers['x-amz-target'];
   if (target !== 'AmazonSQS.ReceiveMessage') return forward(port, incoming, body);
   const input = JSON.parse(body.toString('utf8') || '{}') as { WaitTimeSeconds?: number };
@@ -127,15 +143,18 @@ async function proxy(port: number, incoming: IncomingMessage, body: Buffer): Pro
   const shortPoll = Buffer.from(JSON.stringify({ ...input, WaitTimeSeconds: 0 }));
   const deadline = Date.now() + waitMs;
   for (;;) {
+    counts.shortPolls += 1;
     const result = await forward(port, incoming, shortPoll);
-    if (hasMessages(result) || Date.now() >= deadline) return result;
+    const left = deadline - Date.now();
+    if (hasMessages(result) || left <= 0) return result;
+    await sleep(Math.min(SHORT_POLL_INTERVAL_MS, left));
   }
 }
 
-function startFrontServer(innerPort: number, port: number): Promise<Server> {
+function startFrontServer(innerPort: number, port: number, counts: { shortPolls: number }): Promise<Server> {
   const front = createServer((incoming, response) => {
     readBody(incoming)
-      .then((body) => proxy(innerPort, incoming, body))
+      .then((body) => proxy(innerPort, incoming, body, counts))
       .then((result) => {
         response.writeHead(result.status, {
           ...result.headers,
@@ -170,7 +189,8 @@ export async function startLocalSqs(options: { queues: QueueSpec[]; port?: numbe
     hostname: '127.0.0.1',
     emulateQueueCreationLifecycle: false,
   });
-  const front = await startFrontServer(portOf(inner), options.port ?? 0);
+  const counts = { shortPolls: 0 };
+  const front = await startFrontServer(portOf(inner), options.port ?? 0, counts);
   const endpoint = `http://127.0.0.1:${portOf(front)}`;
   const client = createLocalSqsClient(endpoint);
   const queues: Record<string, QueuePair> = {};
@@ -180,6 +200,9 @@ export async function startLocalSqs(options: { queues: QueueSpec[]; port?: numbe
     endpoint,
     queues,
     createClient: () => createLocalSqsClient(endpoint),
+    get shortPolls() {
+      return counts.shortPolls;
+    },
     async close() {
       await closeServer(front);
       await closeServer(inner);

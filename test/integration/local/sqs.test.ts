@@ -1,11 +1,14 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalSqs, startLocalSqs } from '../../../infra/local/sqs.js';
+import { type LocalSqs, SHORT_POLL_INTERVAL_MS, startLocalSqs } from '../../../infra/local/sqs.js';
 
 let sqsServer: LocalSqs;
 beforeAll(async () => {
   sqsServer = await startLocalSqs({
-    queues: [{ name: 'poll', maxReceiveCount: 3, visibilityTimeoutSeconds: 1 }],
+    queues: [
+      { name: 'poll', maxReceiveCount: 3, visibilityTimeoutSeconds: 1 },
+      { name: 'idle', maxReceiveCount: 3, visibilityTimeoutSeconds: 1 },
+    ],
   });
 });
 afterAll(async () => {
@@ -35,6 +38,26 @@ describe('local SQS stand-in', () => {
 
     expect(Messages?.map((message) => message.Body)).toEqual(['hello']);
     expect(elapsed).toBeLessThan(1500);
+  });
+
+  it('paces the short polls of an empty long poll instead of spinning on local-aws-sqs', async () => {
+    // Prepare
+    const client = sqsServer.createClient();
+    const url = sqsServer.queues.idle?.url ?? '';
+    const before = sqsServer.shortPolls;
+
+    // Act
+    const started = Date.now();
+    const { Messages } = await client.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }));
+    const elapsed = Date.now() - started;
+    client.destroy();
+
+    // Assess: one poll per interval at most (a spinning proxy made hundreds in the same second).
+    expect(Messages ?? []).toEqual([]);
+    expect(elapsed).toBeGreaterThanOrEqual(990);
+    expect(sqsServer.shortPolls - before).toBeLessThanOrEqual(
+      Math.ceil(elapsed / SHORT_POLL_INTERVAL_MS) + 1,
+    );
   });
 
   it('creates each queue with a redrive policy to its DLQ', () => {
