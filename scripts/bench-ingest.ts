@@ -10,6 +10,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { peakRssKiB } from './bench/child-report.js';
 import { generateBenchArchive } from './bench-ingest-archive.js';
 
 const RATIO_FLOOR = 0.8;
@@ -38,7 +39,8 @@ async function ingestOnce(archive: string, files: number): Promise<void> {
     });
     const report: IngestReport = {
       ms: performance.now() - started,
-      maxRssKiB: process.resourceUsage().maxRSS,
+      // VmHWM, not ru_maxrss: Linux carries the parent's high-water mark into a child across fork + exec.
+      maxRssKiB: peakRssKiB(),
       bytesRead: source.bytesRead,
       files: artifact.entries.length,
       assets: artifact.assets.length,
