@@ -41,8 +41,9 @@ export const DLQ_RETENTION_SECONDS = 1_209_600;
  * The stages. Sizing (see README "Deploy to AWS" for the measurements):
  * - ingest streams one archive from S3 in one pass (bounded memory); inflating, CRC-checking and hashing
  *   are CPU-bound, so memory buys CPU. One record per invocation, so one archive gets the whole timeout.
- * - upload holds one Cloudflare bucket (~50 MiB raw, ~67 MiB base64) at a time; one record = one bucket =
- *   one Cloudflare request, so the mapping's concurrency is the number of uploads in flight (API budget).
+ * - upload streams one Cloudflare bucket (~50 MiB raw, ~67 MiB base64) from the archive into the request,
+ *   one entry in memory at a time; one record = one bucket = one Cloudflare request, so the mapping's
+ *   concurrency is the number of uploads in flight (API budget).
  * - finalize sends one script upload; teardown loops over Cloudflare deletes and S3 purges.
  */
 export const STAGE_QUEUES: Readonly<Record<QueueName, Readonly<StageQueueSpec>>> = Object.freeze({

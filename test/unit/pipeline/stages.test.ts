@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { StreamedBucket } from '../../../lib/cloudflare/types.js';
 import { PipelineError } from '../../../lib/errors.js';
 import type { ResultRecord } from '../../../lib/pipeline/records.js';
 import { containsSecret } from '../../../lib/redact.js';
@@ -202,6 +203,45 @@ describe('pipeline stages (in process, fake Cloudflare)', () => {
     expect(await harness.ingest(event)).toBe('dispatched');
     await harness.drain();
     expect(result(harness, 'acme/site/b1')?.status).toBe('deployed');
+  });
+
+  it('streams each bucket from the archive into the request, reading it again for a retried attempt', async () => {
+    // Prepare: a Cloudflare port that records when each file is read and sent, and sends every bucket twice.
+    const harness = createHarness();
+    const { cf } = harness;
+    const events: string[] = [];
+    const streamEntries = harness.deps.artifacts.streamEntries.bind(harness.deps.artifacts);
+    harness.deps.artifacts.streamEntries = async function* (source, locations, signal) {
+      events.push('open');
+      for await (const entry of streamEntries(source, locations, signal)) {
+        events.push(`read ${entry.index}`);
+        yield entry;
+      }
+    };
+    const sentBodies: string[][] = [];
+    const send = cf.uploadBucketStream.bind(cf);
+    cf.uploadBucketStream = async (jwt: string, bucket: StreamedBucket) => {
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const body: string[] = [];
+        for await (const { index, bytes } of bucket.read(new AbortController().signal)) {
+          expect(bytes.byteLength).toBe(bucket.files[index]?.size);
+          events.push(`sent ${index}`);
+          body.push(`${bucket.files[index]?.hash}:${Buffer.from(bytes).toString()}`);
+        }
+        sentBodies.push(body);
+      }
+      return send(jwt, bucket);
+    };
+
+    // Act
+    const { outcomes } = await deployAll(harness, 'acme/site/b1');
+
+    // Assess: each file is sent before the next is read, and an attempt reads the bucket anew.
+    expect(outcomes.at(-1)).toBe('deployed');
+    expect(events.slice(0, 5)).toEqual(['open', 'read 0', 'sent 0', 'read 1', 'sent 1']);
+    expect(events.filter((event) => event === 'open')).toHaveLength(6);
+    expect(sentBodies[1]).toEqual(sentBodies[0]);
+    expect(sentBodies[3]).toEqual(sentBodies[2]);
   });
 
   it('records failed when Cloudflare refuses the script itself', async () => {
