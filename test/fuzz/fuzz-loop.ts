@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Finding, saveFinding } from './findings.js';
 import { generateInput, type Seed, type Strategy } from './inputs.js';
-import { knownIssueOf } from './known-issues.js';
+import { KNOWN_ISSUES, type KnownIssue, knownIssueOf } from './known-issues.js';
 import { type MemoryPeaks, startMemorySampler } from './memory.js';
 import { judge, type Problem, type Target } from './oracle.js';
 import { diceFor } from './prng.js';
@@ -31,6 +31,8 @@ export interface FuzzOptions {
   /** Called about once a second with the figures so far (the supervisor keeps them if the loop dies). */
   onProgress?: (report: FuzzReport) => void;
   target?: Target;
+  /** Issues counted instead of ending the run (default: the open ones, {@link KNOWN_ISSUES}). */
+  knownIssues?: readonly KnownIssue[];
 }
 
 export interface FuzzReport {
@@ -140,7 +142,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           label: input.label,
         };
       }
-      const known = problem === undefined ? undefined : knownIssueOf(problem, input.bytes);
+      const known =
+        problem === undefined
+          ? undefined
+          : knownIssueOf(problem, input.bytes, options.knownIssues ?? KNOWN_ISSUES);
       if (known !== undefined) {
         report.known[known.id] = (report.known[known.id] ?? 0) + 1;
         unhandled.length = 0;
