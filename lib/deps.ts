@@ -48,10 +48,29 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const isLocal = (endpoint: string | undefined) =>
   endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(endpoint);
 
-function createS3(config: Readonly<Config>): S3Client {
-  if (config.s3Endpoint === undefined) return new S3Client({ region: config.region });
+/**
+ * How long an S3 connection may stay silent (no byte either way) before the request fails as
+ * `s3.unavailable`: a stalled GET body then ends in a retryable error within a minute instead of holding
+ * the invocation until the Lambda timeout. Longer than any pause a healthy reader makes (an upload's
+ * read waits on Cloudflare taking the body, whose own attempt deadline is separate).
+ */
+export const S3_IDLE_TIMEOUT_MS = 60_000;
+/** How long connecting to S3 may take. */
+export const S3_CONNECT_TIMEOUT_MS = 10_000;
+
+/** The pipeline's S3 client: the region, an optional stand-in endpoint, and the deadlines above. */
+export function createS3(
+  config: Readonly<Pick<Config, 'region' | 's3Endpoint'>>,
+  timeouts: { idleMs?: number; connectMs?: number } = {},
+): S3Client {
+  const requestHandler = {
+    socketTimeout: timeouts.idleMs ?? S3_IDLE_TIMEOUT_MS,
+    connectionTimeout: timeouts.connectMs ?? S3_CONNECT_TIMEOUT_MS,
+  };
+  if (config.s3Endpoint === undefined) return new S3Client({ region: config.region, requestHandler });
   return new S3Client({
     region: config.region,
+    requestHandler,
     endpoint: config.s3Endpoint,
     forcePathStyle: true,
     // s3rver stores aws-chunked checksum frames verbatim; only ask for checksums S3 requires.
