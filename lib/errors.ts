@@ -40,6 +40,10 @@ export const ERROR_CODES = {
   },
   'artifact.flag-not-allowed': { category: 'user-input', summary: 'a compatibility flag is on the denylist' },
   'artifact.vars-too-large': { category: 'user-input', summary: 'vars exceed the size or count limit' },
+  'artifact.assetsignore-too-complex': {
+    category: 'user-input',
+    summary: '.assetsignore has too many or too long rules, or takes too much work to match',
+  },
   'artifact.not-found': {
     category: 'user-input',
     summary: 'the artifact was deleted before it could be read',

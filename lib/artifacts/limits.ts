@@ -15,6 +15,19 @@ export const DEFAULT_MAX_FILES = 20_000;
 /** Deflate cannot expand more than ~1032:1, so a declared ratio above this is always a lie. */
 export const DEFLATE_MAX_RATIO = 1032;
 
+/** `.assetsignore` rules (lines other than blanks and comments): real files hold a few dozen. */
+export const MAX_ASSETSIGNORE_RULES = 1000;
+/** One `.assetsignore` rule, in UTF-8 bytes: as long as the longest path. */
+export const MAX_ASSETSIGNORE_RULE_BYTES = 1024;
+/** `.assetsignore` itself: keeps the compiled rules small enough to stay in the CPU caches while matching. */
+export const MAX_ASSETSIGNORE_BYTES = 64 * 1024;
+/**
+ * The work matching `.assetsignore` against the assets may take, per file of the assets directory and
+ * counting at least {@link DEFAULT_MAX_FILES} files (100 million steps of lib/assets/ignore-matcher.ts,
+ * about 0.5 s at worst on one core; README "Limits" has the figures).
+ */
+export const ASSETSIGNORE_STEPS_PER_FILE = 5_000;
+
 /** Size and count bounds, all checked on the central directory before any entry is read. */
 export interface ArtifactLimits {
   /** Regular files kept (after junk and directories are dropped). */

@@ -23,7 +23,7 @@ import {
   resolveConfigPath,
   selectModules,
 } from './layout.js';
-import type { ArtifactLimits, ArtifactPolicy } from './limits.js';
+import { type ArtifactLimits, type ArtifactPolicy, MAX_ASSETSIGNORE_BYTES } from './limits.js';
 import { readEntryBuffers } from './read-entries.js';
 import type { ZipSource } from './types.js';
 import { DEFAULT_ASSETS_BINDING, type ParsedWorkerConfig, parseWorkerConfig } from './worker-config.js';
@@ -121,11 +121,14 @@ export async function planArtifact(
     .filter(inAssets)
     .map((file) => ({ relative: file.relative.slice(prefix.length), file }));
   const special = (name: string) => candidates.find((candidate) => candidate.relative === name)?.file;
-  const readSpecial = async (name: string) => {
+  const readSpecial = async (name: string, maxBytes = limits.maxAssetsConfigBytes) => {
     const file = special(name);
-    return file === undefined ? undefined : readText(source, file, limits.maxAssetsConfigBytes);
+    return file === undefined ? undefined : readText(source, file, maxBytes);
   };
-  const assetsIgnore = await readSpecial(ASSETS_IGNORE_FILE);
+  const assetsIgnore = await readSpecial(
+    ASSETS_IGNORE_FILE,
+    Math.min(limits.maxAssetsConfigBytes, MAX_ASSETSIGNORE_BYTES),
+  );
   const assets = selectAssets(candidates, assetsIgnore, (candidate) => `/${candidate.file.path}`);
   const assetsConfig: AssetsConfig = { ...config?.assets?.config };
   const headers = await readSpecial(HEADERS_FILE);

@@ -1,13 +1,14 @@
 /**
  * The asset manifest, the way Wrangler builds it from a directory (cloudflare-protocol.md §3): every file
  * of the assets directory except `/.assetsignore`, `/_headers` and `/_redirects` and what `.assetsignore`
- * lists (gitignore syntax), with Wrangler's `_worker.js` guard. Paths start with `/` and are relative to
- * the assets directory.
+ * lists (gitignore syntax, as the `ignore` package reads it), with Wrangler's `_worker.js` guard. Paths
+ * start with `/` and are relative to the assets directory.
  */
-import ignore from 'ignore';
 import type { ArtifactAsset } from '../artifacts/types.js';
 import type { AssetManifest } from '../cloudflare/types.js';
 import { InvalidArtifactError } from '../errors.js';
+import { compileAssetsIgnore, decideIgnored } from './assets-ignore.js';
+import { compileRule, type IgnoreRule } from './ignore-rules.js';
 
 export const ASSETS_IGNORE_FILE = '.assetsignore';
 export const HEADERS_FILE = '_headers';
@@ -17,6 +18,11 @@ const WORKER_JS = '_worker.js';
 
 /** Files at the assets root that configure the assets rather than being served. */
 export const ASSETS_ROOT_FILES: readonly string[] = [ASSETS_IGNORE_FILE, HEADERS_FILE, REDIRECTS_FILE];
+
+/** Wrangler's own rules, before the file's (so the file may negate them, as with Wrangler). */
+const ROOT_FILE_RULES: readonly IgnoreRule[] = ASSETS_ROOT_FILES.flatMap(
+  (name) => compileRule(`/${name}`, false) ?? [],
+);
 
 /** One file of the assets directory: its path relative to that directory (no leading slash). */
 export interface AssetCandidate<T> {
@@ -33,9 +39,18 @@ export function selectAssets<T>(
   assetsIgnore: string | undefined,
   describe: (candidate: AssetCandidate<T>) => string,
 ): AssetCandidate<T>[] {
-  const matcher = ignore().add(ASSETS_ROOT_FILES.map((name) => `/${name}`));
-  if (assetsIgnore !== undefined) matcher.add(assetsIgnore.split(/\r?\n/));
-  const kept = candidates.filter((candidate) => !matcher.ignores(candidate.relative));
+  const file = candidates.find((candidate) => candidate.relative === ASSETS_IGNORE_FILE);
+  const entry = file === undefined ? `/${ASSETS_IGNORE_FILE}` : describe(file);
+  const rules =
+    assetsIgnore === undefined
+      ? ROOT_FILE_RULES
+      : [...ROOT_FILE_RULES, ...compileAssetsIgnore(assetsIgnore, entry)];
+  const ignored = decideIgnored(
+    rules,
+    candidates.map((candidate) => candidate.relative),
+    entry,
+  );
+  const kept = candidates.filter((_, index) => !ignored[index]);
   if (assetsIgnore === undefined) {
     const worker = kept.find(
       (candidate) => candidate.relative === WORKER_JS || candidate.relative.startsWith(`${WORKER_JS}/`),

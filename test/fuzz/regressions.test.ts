@@ -70,3 +70,15 @@ describe('fuzz finding 722e722880759670: extensions named like Object.prototype 
     expect(artifact.modules.map((module) => module.name)).toEqual(['worker.js']);
   });
 });
+
+describe('fuzz finding 816470ab13c68f1d: .assetsignore rules that made the ignore package backtrack', () => {
+  it('decides a/**/a/**/a/**/a/**/z against a file 130 folders deep at once (it took 1.5 s)', async () => {
+    // Prepare
+    const started = performance.now();
+    // Act
+    const artifact = await readZip(finding('816470ab13c68f1d'));
+    // Assess: the rule ends in `z`, so the file stays.
+    expect(artifact.assets.map((asset) => asset.path)).toEqual([`/${'a/'.repeat(130)}q.txt`]);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});

@@ -1,7 +1,13 @@
 /** Archives exactly at each limit are accepted; one unit over is rejected with the limit's code. */
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, MAX_FILE_BYTES, resolveLimits } from '../../../lib/artifacts/limits.js';
+import {
+  DEFAULT_LIMITS,
+  MAX_ASSETSIGNORE_BYTES,
+  MAX_ASSETSIGNORE_RULES,
+  MAX_FILE_BYTES,
+  resolveLimits,
+} from '../../../lib/artifacts/limits.js';
 import { readArtifact } from '../../../lib/artifacts/read-artifact.js';
 import { openBufferSource } from '../../../lib/artifacts/sources/buffer-source.js';
 import { ConfigError } from '../../../lib/errors.js';
@@ -173,5 +179,56 @@ describe('config', () => {
     expect(artifact.config.assets._headers).toBe(exact);
     const rejection = await rejectionOf(readZip(zipOf(`${exact} `)));
     expect(rejection).toMatchObject({ code: 'artifact.bad-config', entry: '/public/_headers' });
+  });
+});
+
+describe('.assetsignore', () => {
+  const zipOf = (text: string) =>
+    buildZip([
+      WORKER,
+      { name: 'public/.assetsignore', data: text, method: 0 },
+      { name: 'public/a.txt', data: 'a' },
+      { name: 'public/b.map', data: 'b' },
+    ]);
+  const assetsOf = async (text: string) => (await readZip(zipOf(text))).assets.map((asset) => asset.path);
+
+  it('accepts exactly 64 KiB and rejects one byte more', async () => {
+    // Prepare
+    const exact = `*.map\n#${'c'.repeat(MAX_ASSETSIGNORE_BYTES - 8)}\n`;
+    expect(Buffer.byteLength(exact)).toBe(MAX_ASSETSIGNORE_BYTES);
+    // Act / Assess
+    await expect(assetsOf(exact)).resolves.toEqual(['/a.txt']);
+    const rejection = await rejectionOf(readZip(zipOf(`${exact} `)));
+    expect(rejection).toMatchObject({ code: 'artifact.bad-config', entry: '/public/.assetsignore' });
+  });
+
+  it('accepts exactly 1,000 rules (comments and blank lines do not count) and rejects 1,001', async () => {
+    // Prepare
+    const rules = (count: number) =>
+      ['# generated', '', ...Array.from({ length: count - 1 }, (_, i) => `/gone-${i}.txt`), '*.map'].join(
+        '\n',
+      );
+    // Act / Assess
+    await expect(assetsOf(rules(MAX_ASSETSIGNORE_RULES))).resolves.toEqual(['/a.txt']);
+    const rejection = await rejectionOf(readZip(zipOf(rules(MAX_ASSETSIGNORE_RULES + 1))));
+    expect(rejection).toEqual({
+      code: 'artifact.assetsignore-too-complex',
+      entry: '/public/.assetsignore',
+      message: '/public/.assetsignore has more than 1,000 rules.',
+    });
+  });
+
+  it('accepts a rule of exactly 1,024 bytes (multi-byte characters count as bytes) and rejects 1,025', async () => {
+    // Prepare: `é` is two bytes.
+    const rule = (bytes: number) => `*.map\n/${'é'.repeat((bytes - 1) >> 1)}${bytes % 2 === 0 ? 'x' : ''}`;
+    expect(Buffer.byteLength(rule(1024).split('\n')[1] ?? '')).toBe(1024);
+    // Act / Assess
+    await expect(assetsOf(rule(1024))).resolves.toEqual(['/a.txt']);
+    const rejection = await rejectionOf(readZip(zipOf(rule(1025))));
+    expect(rejection).toEqual({
+      code: 'artifact.assetsignore-too-complex',
+      entry: '/public/.assetsignore',
+      message: '/public/.assetsignore line 2 is 1,025 bytes long; a rule may have at most 1,024.',
+    });
   });
 });
