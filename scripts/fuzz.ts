@@ -10,7 +10,7 @@
  *
  * Options: --seconds N, --seed S, --deadline-ms N (5000), --rss-limit-mb N (512), --findings DIR,
  * --json (print the report as JSON), --iteration I (regenerate and judge one input; --save keeps it as a
- * finding), --replay FILE (judge one file).
+ * finding), --replay FILE (judge one file), --help.
  */
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -47,8 +47,24 @@ const { values } = parseArgs({
     child: { type: 'boolean', default: false },
     'first-iteration': { type: 'string', default: '0' },
     'temp-dir': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+
+const USAGE = `usage: npm run fuzz -- [options]
+  --seconds N        how long to fuzz (default 120)
+  --seed S           the run's seed (default random; printed with every finding)
+  --deadline-ms N    the most one input may take (default 5000)
+  --rss-limit-mb N   the most the fuzzing process may use (default 512)
+  --findings DIR     where findings are saved (default test/fixtures/fuzz-corpus/findings)
+  --json             print the report as JSON
+  --iteration I      regenerate input I of --seed S and judge it (--save keeps it as a finding)
+  --replay FILE      judge one saved input
+  -h, --help         this text`;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 const integer = (name: string, value: string | undefined): number => {
   const parsed = Number(value);
