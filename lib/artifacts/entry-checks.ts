@@ -74,20 +74,51 @@ function checkOverlaps(entries: ZipEntry[], cdOffset: number): void {
   }
 }
 
-/** `a` as a file and `a/b` as a file cannot both exist in a file tree or a manifest that mirrors one. */
+/**
+ * `a` as a file and `a/b` as a file cannot both exist in a file tree or a manifest that mirrors one.
+ * Reports the first such file in archive order, with its shortest prefix that is a file. Works on the
+ * sorted paths: the files under `p/` are one contiguous run of them, found by binary search, and runs
+ * nest, so every path is looked at a bounded number of times. (Checking each path's every prefix was
+ * O(depth x length) per path: ten seconds for 20,000 paths 500 folders deep.)
+ */
 function checkFileDirectoryClashes(byPath: Map<string, ZipEntry>): void {
-  for (const path of byPath.keys()) {
-    let slash = path.indexOf('/');
-    while (slash >= 0) {
-      const parent = path.slice(0, slash);
-      if (byPath.has(parent)) {
-        throw new InvalidArtifactError(
-          'artifact.duplicate-entry',
-          `/${parent} is both a file and a directory in the archive.`,
-          { entry: `/${parent}` },
-        );
-      }
-      slash = path.indexOf('/', slash + 1);
+  const order = new Map<string, number>();
+  for (const path of byPath.keys()) order.set(path, order.size);
+  const sorted = [...byPath.keys()].sort();
+  // A path in a run already scanned: its own run lies inside that one (runs nest or are disjoint).
+  const scanned = new Uint8Array(sorted.length);
+  let first: string | undefined;
+  sorted.forEach((parent, at) => {
+    if (scanned[at] === 1) return;
+    const prefix = `${parent}/`;
+    for (let index = lowerBound(sorted, prefix); index < sorted.length; index += 1) {
+      const child = sorted[index] as string;
+      if (!child.startsWith(prefix)) break;
+      scanned[index] = 1;
+      if (first === undefined || (order.get(child) as number) < (order.get(first) as number)) first = child;
+    }
+  });
+  if (first === undefined) return;
+  for (let slash = first.indexOf('/'); slash >= 0; slash = first.indexOf('/', slash + 1)) {
+    const parent = first.slice(0, slash);
+    if (byPath.has(parent)) {
+      throw new InvalidArtifactError(
+        'artifact.duplicate-entry',
+        `/${parent} is both a file and a directory in the archive.`,
+        { entry: `/${parent}` },
+      );
     }
   }
+}
+
+/** The index of the first of the sorted `paths` that is not less than `key`. */
+function lowerBound(paths: string[], key: string): number {
+  let low = 0;
+  let high = paths.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((paths[middle] as string) < key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
