@@ -70,18 +70,27 @@ export const MAX_CONFIG_DEPTH = 100;
 /** jsonc-parser's SyntaxKind values (a const enum, which isolated modules cannot import). */
 const OPEN_TOKENS = new Set([1, 3]);
 const CLOSE_TOKENS = new Set([2, 4]);
+const COLON_TOKEN = 6;
+const STRING_TOKEN = 10;
 const EOF_TOKEN = 17;
 
-/** True when `text` nests objects and arrays deeper than {@link MAX_CONFIG_DEPTH} (an iterative scan). */
-function nestsTooDeep(text: string): boolean {
+/**
+ * What the parser must not see, found by an iterative scan: nesting deeper than
+ * {@link MAX_CONFIG_DEPTH}, or a `__proto__` key, which jsonc-parser assigns as the object's prototype
+ * (the key's values would vanish, or fields would be inherited instead of written).
+ */
+function scanProblem(text: string): string | undefined {
   const scanner = createScanner(text, true);
   let depth = 0;
+  let previous: string | undefined;
   for (let token = scanner.scan(); token !== EOF_TOKEN; token = scanner.scan()) {
     if (OPEN_TOKENS.has(token)) depth += 1;
     else if (CLOSE_TOKENS.has(token)) depth -= 1;
-    if (depth > MAX_CONFIG_DEPTH) return true;
+    if (depth > MAX_CONFIG_DEPTH) return `nested more than ${MAX_CONFIG_DEPTH} levels deep.`;
+    if (token === COLON_TOKEN && previous === '__proto__') return 'a key named "__proto__" is not allowed.';
+    previous = token === STRING_TOKEN ? scanner.getTokenValue() : undefined;
   }
-  return false;
+  return undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -102,7 +111,8 @@ export function parseWorkerConfig(
 ): ParsedWorkerConfig {
   const bad = (message: string) =>
     new InvalidArtifactError('artifact.bad-config', `${entry}: ${message}`, { entry });
-  if (nestsTooDeep(text)) throw bad(`nested more than ${MAX_CONFIG_DEPTH} levels deep.`);
+  const problem = scanProblem(text);
+  if (problem !== undefined) throw bad(problem);
   const errors: ParseError[] = [];
   const root: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
   const [error] = errors;

@@ -608,6 +608,23 @@ describe('readArtifact rejections', () => {
     expect(artifact.config.vars).toEqual({ FLAGS: { beta: true }, NAME: 'x' });
   });
 
+  it.each([
+    ['at the top level (fields would be inherited)', '{ "__proto__": { "main": "src/index.js" } }'],
+    ['in vars (the vars would vanish)', '{ "main": "src/index.js", "vars": { "__proto__": { "A": "x" } } }'],
+    ['as a plain var', '{ "main": "src/index.js", "vars": { "A": "x", "__proto__": "y" } }'],
+    ['escaped', '{ "main": "src/index.js", "vars": { "\\u005f_proto__": "y" } }'],
+  ])('rejects a __proto__ key %s, which the parser would turn into a prototype', async (_where, text) => {
+    const rejection = await rejectionOf(readZip(config(text)));
+    expect(rejection).toMatchObject({ code: 'artifact.bad-config', entry: '/wrangler.jsonc' });
+    expect(rejection.message).toContain('a key named "__proto__" is not allowed');
+  });
+
+  it('accepts "__proto__" as a value and inside a longer key', async () => {
+    const archive = config('{ "main": "src/index.js", "vars": { "A": "__proto__", "__proto__x": "y" } }');
+    const artifact = await readZip(archive);
+    expect(artifact.config.vars).toEqual({ A: '__proto__', __proto__x: 'y' });
+  });
+
   it.each(['constructor', 'toString', 'hasOwnProperty', 'valueOf'])(
     'accepts an assets binding named %s when no var has that name (Object.prototype is not a var)',
     async (binding) => {
