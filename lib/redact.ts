@@ -26,17 +26,37 @@ export function redact(text: string): string {
   return out;
 }
 
+/** Nesting kept as structure; anything deeper becomes its (redacted) JSON text. */
+const MAX_DEPTH = 8;
+
 /** Deeply redacts every string inside a JSON-like value; other values are returned unchanged. */
 export function redactValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redact(value);
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return redactDeep(value);
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
   if (value instanceof Error) {
     return { name: value.name, message: redact(value.message) };
   }
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = redactValue(item, depth + 1);
+  for (const [key, item] of Object.entries(value)) {
+    // defineProperty, not assignment: a "__proto__" key stays an ordinary field instead of a prototype.
+    Object.defineProperty(out, key, {
+      value: redactValue(item, depth + 1),
+      enumerable: true,
+      writable: true,
+    });
+  }
   return out;
+}
+
+/** A value nested past {@link MAX_DEPTH}: its JSON text, redacted (never the object itself). */
+function redactDeep(value: object): string {
+  try {
+    return redact(JSON.stringify(value) ?? '');
+  } catch {
+    return '[unserialisable]';
+  }
 }
 
 /** True when `text` contains a JWT-shaped string or a registered secret (used by leak tests). */
