@@ -35,6 +35,16 @@ const message = (id: string, tenant = 'acme', receipt = `rh-${id}`): Message => 
   MessageAttributes: { origin: { DataType: 'String', StringValue: 'test' } },
 });
 
+/** SendMessageBatch accepts the first `count` entries of every batch. */
+const sendsSucceed = (count: number) =>
+  sqsMock.on(SendMessageBatchCommand).resolves({
+    Successful: Array.from({ length: count }, (_, index) => ({
+      Id: `m${index}`,
+      MessageId: `n${index}`,
+      MD5OfMessageBody: '',
+    })),
+  });
+
 const sentBodies = () =>
   sqsMock
     .commandCalls(SendMessageBatchCommand)
@@ -63,12 +73,7 @@ describe('moveSelected (receive, send, delete)', () => {
       .on(ReceiveMessageCommand)
       .resolvesOnce({ Messages: [message('a'), message('b', 'globex'), message('c')] })
       .resolves({ Messages: [] });
-    sqsMock.on(SendMessageBatchCommand).resolves({
-      Successful: [
-        { Id: 'm0', MessageId: 'n0', MD5OfMessageBody: '' },
-        { Id: 'm1', MessageId: 'n1', MD5OfMessageBody: '' },
-      ],
-    });
+    sendsSucceed(2);
 
     const result = await moveSelected({
       sqs: new SQSClient({}),
@@ -105,12 +110,7 @@ describe('moveSelected (receive, send, delete)', () => {
       .on(ReceiveMessageCommand)
       .resolvesOnce({ Messages: [message('a', 'constructor'), message('b', 'constructor')] })
       .resolves({ Messages: [] });
-    sqsMock.on(SendMessageBatchCommand).resolves({
-      Successful: [
-        { Id: 'm0', MessageId: 'n0', MD5OfMessageBody: '' },
-        { Id: 'm1', MessageId: 'n1', MD5OfMessageBody: '' },
-      ],
-    });
+    sendsSucceed(2);
     // Act
     const result = await moveSelected({
       sqs: new SQSClient({}),
@@ -189,12 +189,7 @@ describe('moveSelected (receive, send, delete)', () => {
 
   it('moves at most the limit and hands the surplus back', async () => {
     sqsMock.on(ReceiveMessageCommand).resolves({ Messages: [message('a'), message('b'), message('c')] });
-    sqsMock.on(SendMessageBatchCommand).resolves({
-      Successful: [
-        { Id: 'm0', MessageId: 'n0', MD5OfMessageBody: '' },
-        { Id: 'm1', MessageId: 'n1', MD5OfMessageBody: '' },
-      ],
-    });
+    sendsSucceed(2);
 
     const result = await moveSelected({
       sqs: new SQSClient({}),
