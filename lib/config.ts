@@ -3,6 +3,7 @@
  * the first missing or malformed value, naming it. Every variable is documented in the README
  * ("Configuration").
  */
+import type { ReadArtifactOptions } from './artifacts/read-artifact.js';
 import { ConfigError } from './errors.js';
 import { CLOUDFLARE_MAX_TAGS, type TagPolicy } from './pipeline/tags.js';
 
@@ -140,6 +141,14 @@ export function readArtifactRules(env: Env): Config['limits'] {
     deniedCompatibilityFlags: list(env, 'DENIED_COMPATIBILITY_FLAGS', []),
   };
 }
+
+/** The artifact reader's limits and policy for the configured rules (ingest and `inspect` alike). */
+export const artifactReadOptions = (
+  rules: Config['limits'],
+): Required<Pick<ReadArtifactOptions, 'limits' | 'policy'>> => ({
+  limits: { maxFiles: rules.maxFiles, maxTotalBytes: rules.maxTotalBytes },
+  policy: { allowJsonVars: rules.allowJsonVars, deniedCompatibilityFlags: rules.deniedCompatibilityFlags },
+});
 
 /** Reads and validates the configuration from `env`. */
 export function readConfig(env: Env): Readonly<Config> {

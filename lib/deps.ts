@@ -12,7 +12,7 @@ import { readEntries, readEntryBuffers } from './artifacts/read-entries.js';
 import { mapS3Error, openS3Source } from './artifacts/sources/s3-source.js';
 import { createCloudflareClient } from './cloudflare/index.js';
 import type { CloudflareApi } from './cloudflare/types.js';
-import type { Config } from './config.js';
+import { artifactReadOptions, type Config } from './config.js';
 import type { StageHandlerDeps } from './handlers/stage-handlers.js';
 import type { TeardownHandlerDeps } from './handlers/teardown-handler.js';
 import { createLogger, type Logger } from './log.js';
@@ -119,11 +119,7 @@ export function createArtifactStore(s3: S3Client, config: Readonly<Config>): Art
     read: (source, tenant) =>
       readArtifact(source, {
         tenant,
-        limits: { maxFiles: config.limits.maxFiles, maxTotalBytes: config.limits.maxTotalBytes },
-        policy: {
-          allowJsonVars: config.limits.allowJsonVars,
-          deniedCompatibilityFlags: config.limits.deniedCompatibilityFlags,
-        },
+        ...artifactReadOptions(config.limits),
       }),
     readEntries: (source, locations) => readEntryBuffers(source, locations),
     streamEntries: (source, locations, signal) =>

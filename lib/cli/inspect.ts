@@ -9,7 +9,7 @@ import type { PassProgress } from '../artifacts/entry-pass.js';
 import { readArtifact } from '../artifacts/read-artifact.js';
 import { openFileSource } from '../artifacts/sources/file-source.js';
 import type { Artifact, ZipSource } from '../artifacts/types.js';
-import { readArtifactRules } from '../config.js';
+import { artifactReadOptions, readArtifactRules } from '../config.js';
 import { toPipelineError } from '../errors.js';
 import type { CommandIo } from '../ops/command-io.js';
 import { isValidTenant } from '../pipeline/identity.js';
@@ -97,11 +97,7 @@ export async function runInspect(argv: string[], io: InspectIo): Promise<number>
   try {
     const artifact = await readArtifact(source, {
       tenant,
-      limits: { maxFiles: rules.maxFiles, maxTotalBytes: rules.maxTotalBytes },
-      policy: {
-        allowJsonVars: rules.allowJsonVars,
-        deniedCompatibilityFlags: rules.deniedCompatibilityFlags,
-      },
+      ...artifactReadOptions(rules),
       ...(onProgress === undefined ? {} : { onProgress }),
     });
     if (onProgress !== undefined) io.stderr.write('\r\u001b[2K');
