@@ -10,6 +10,7 @@ import { openBufferSource } from '../../../lib/artifacts/sources/buffer-source.j
 import type { ArtifactAsset, ZipSource } from '../../../lib/artifacts/types.js';
 import type { StreamedBucket } from '../../../lib/cloudflare/types.js';
 import { type CloudflareHarness, NAMESPACE, startCloudflareHarness } from '../../helpers/cloudflare.js';
+import { spyOn } from '../../helpers/spy-source.js';
 import { readZip } from '../../helpers/zip-read.js';
 import { buildZip, localHeaderOffset, patchBytes } from '../../helpers/zip-writer.js';
 
@@ -23,26 +24,6 @@ function siteZip(): Buffer {
       : { name: `public/img-${i}.bin`, data: randomBytes(200_000 + i), method: 0 },
   );
   return buildZip(entries);
-}
-
-/** A source that counts the ranged streams opened on it (each is one ranged GET on S3). */
-function countingSource(source: ZipSource) {
-  const counter = { streams: 0 };
-  const counted: ZipSource = {
-    get size() {
-      return source.size;
-    },
-    get bytesRead() {
-      return source.bytesRead;
-    },
-    read: (offset, length) => source.read(offset, length),
-    stream: (start, end) => {
-      counter.streams += 1;
-      return source.stream(start, end);
-    },
-    close: () => source.close(),
-  };
-  return { source: counted, counter };
 }
 
 /** The bucket as the upload stage builds it: declared sizes, entries read on every attempt. */
@@ -114,7 +95,7 @@ describe('streamed bucket uploads', () => {
     // Prepare
     const zip = siteZip();
     const { assets } = await readZip(zip);
-    const { source, counter } = countingSource(openBufferSource(zip));
+    const { spy: source, streams } = spyOn(openBufferSource(zip));
     const storedBeforeAttempt: number[] = [];
     const cutting = cuttingFetch(300_000, () => storedBeforeAttempt.push(stored(assets)));
     await start(cutting.fetch);
@@ -128,7 +109,7 @@ describe('streamed bucket uploads', () => {
     expect(harness.retries.map((retry) => retry.code)).toEqual(['cloudflare.connection']);
     // The cut body stored nothing, the archive was read once per attempt, and the resent bytes match.
     expect(storedBeforeAttempt).toEqual([0, 0]);
-    expect(counter.streams).toBe(2);
+    expect(streams).toHaveLength(2);
     const [cut, whole] = cutting.bodies();
     expect(cut?.length).toBeGreaterThan(0);
     expect(cut?.length).toBeLessThan(whole?.length ?? 0);

@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readArtifact } from '../../../lib/artifacts/read-artifact.js';
 import { MAX_GAP_BYTES, readEntries, readEntryBuffers } from '../../../lib/artifacts/read-entries.js';
 import { openBufferSource } from '../../../lib/artifacts/sources/buffer-source.js';
 import { openFileSource } from '../../../lib/artifacts/sources/file-source.js';
-import type { EntryLocation, ZipSource } from '../../../lib/artifacts/types.js';
+import type { EntryLocation } from '../../../lib/artifacts/types.js';
+import { spyOn } from '../../helpers/spy-source.js';
 import { readZip, rejectionOf } from '../../helpers/zip-read.js';
 import { buildZip, localHeaderOffset, patchBytes } from '../../helpers/zip-writer.js';
 
@@ -36,27 +36,6 @@ const site = () =>
     },
     { name: 'public/d.txt', data: FILES['public/d.txt'], dataDescriptor: true },
   ]);
-
-/** A source that records the ranges streamed and whether each stream was destroyed. */
-function spyOn(source: ZipSource) {
-  const streams: Array<{ start: number; end: number; stream: Readable }> = [];
-  const spy: ZipSource = {
-    get size() {
-      return source.size;
-    },
-    get bytesRead() {
-      return source.bytesRead;
-    },
-    read: (offset, length) => source.read(offset, length),
-    stream: (start, end) => {
-      const stream = source.stream(start, end);
-      streams.push({ start, end, stream });
-      return stream;
-    },
-    close: () => source.close(),
-  };
-  return { spy, streams };
-}
 
 async function locationsOf(zip: Buffer): Promise<Map<string, EntryLocation>> {
   const artifact = await readZip(zip);
