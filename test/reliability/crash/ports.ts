@@ -5,7 +5,7 @@
  * handler right after the Nth matching effect: that call and every later port call of the same invocation
  * throw, as if the process had died (no catch block of the handler can write anything after it).
  */
-import type { CloudflareApi } from '../../../lib/cloudflare/types.js';
+import type { CloudflareApi, UploadBucketResult } from '../../../lib/cloudflare/types.js';
 import type { QueueName, QueueSender } from '../../../lib/pipeline/ports.js';
 import type { DeployPointer } from '../../../lib/pipeline/records.js';
 import type { JsonStore } from '../../../lib/state/json-store.js';
@@ -158,6 +158,15 @@ export function wrapQueues(queues: QueueSender, injector: CrashInjector): QueueS
 
 /** The Cloudflare port: writes are effects, reads only check that the process is alive. */
 export function wrapCloudflare(cf: CloudflareApi, injector: CrashInjector): CloudflareApi {
+  /** A bucket upload, buffered or streamed, is one effect: the same crash row covers both. */
+  const bucketUploaded = (result: UploadBucketResult): UploadBucketResult => {
+    injector.effect(
+      result.status === 'complete'
+        ? 'cloudflare bucket uploaded (201, completion token received)'
+        : 'cloudflare bucket uploaded (202)',
+    );
+    return result;
+  };
   return {
     async openUploadSession(namespace, script, manifest) {
       injector.check();
@@ -169,23 +178,11 @@ export function wrapCloudflare(cf: CloudflareApi, injector: CrashInjector): Clou
     },
     async uploadBucket(jwt, files) {
       injector.check();
-      const result = await cf.uploadBucket(jwt, files);
-      injector.effect(
-        result.status === 'complete'
-          ? 'cloudflare bucket uploaded (201, completion token received)'
-          : 'cloudflare bucket uploaded (202)',
-      );
-      return result;
+      return bucketUploaded(await cf.uploadBucket(jwt, files));
     },
     async uploadBucketStream(jwt, bucket) {
       injector.check();
-      const result = await cf.uploadBucketStream(jwt, bucket);
-      injector.effect(
-        result.status === 'complete'
-          ? 'cloudflare bucket uploaded (201, completion token received)'
-          : 'cloudflare bucket uploaded (202)',
-      );
-      return result;
+      return bucketUploaded(await cf.uploadBucketStream(jwt, bucket));
     },
     async deployScript(namespace, script, upload) {
       injector.check();
