@@ -1,11 +1,13 @@
 /** The routes the emulator serves under `/client/v4`, with their kind, auth and contract operation. */
+import type { IncomingHttpHeaders } from 'node:http';
 import { notFound } from './api-error.js';
 import type { RequestKind } from './faults.js';
-import { openUploadSession, uploadAssets } from './handlers/assets.js';
+import { openUploadSession, scanUpload, uploadAssets } from './handlers/assets.js';
 import type { Handler } from './handlers/context.js';
 import { putScript } from './handlers/script-put.js';
 import { deleteScript, deleteScriptsByTag, getScript, listScripts } from './handlers/scripts.js';
 import { deleteTag, getTags, putTag, putTags } from './handlers/tags.js';
+import type { MultipartScanner } from './multipart.js';
 
 export interface Route {
   method: string;
@@ -16,6 +18,8 @@ export interface Route {
   /** The contract operation whose parameters are validated. */
   operationId: string | undefined;
   handler: Handler;
+  /** A scanner that reads the body while it arrives (given to the handler as `context.scan`). */
+  scan?: (headers: IncomingHttpHeaders) => MultipartScanner | undefined;
 }
 
 const noAccountScript: Handler = (context) => {
@@ -30,7 +34,16 @@ const route = (
   operationId: string | undefined,
   handler: Handler,
   auth: Route['auth'] = 'api',
-): Route => ({ method, segments: path.split('/'), kind, auth, operationId, handler });
+  scan?: Route['scan'],
+): Route => ({
+  method,
+  segments: path.split('/'),
+  kind,
+  auth,
+  operationId,
+  handler,
+  ...(scan ? { scan } : {}),
+});
 
 const ROUTES: Route[] = [
   route(
@@ -47,6 +60,7 @@ const ROUTES: Route[] = [
     'worker-assets-upload',
     uploadAssets,
     'upload',
+    scanUpload,
   ),
   route('PUT', `${NS}/:script_name`, 'script-put', 'namespace-worker-script-upload-worker-module', putScript),
   route('GET', `${NS}/:script_name`, 'script-get', 'namespace-worker-script-worker-details', getScript),

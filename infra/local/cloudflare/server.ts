@@ -10,6 +10,7 @@ import type { Contract } from './contract.js';
 import type { Faults, RequestKind } from './faults.js';
 import type { HandlerContext } from './handlers/context.js';
 import { injected, type Reply, readBody, send, sleep, waitForClient } from './http-io.js';
+import type { MultipartScanner } from './multipart.js';
 import type { ResolvedEmulatorOptions } from './options.js';
 import { matchRoute, type RouteMatch } from './routes.js';
 import type { EmulatorState } from './state.js';
@@ -46,6 +47,7 @@ export function createServer(deps: ServerDeps) {
     request: IncomingMessage,
     url: URL,
     body: Buffer,
+    scan: MultipartScanner | undefined,
   ): Promise<Reply> {
     if (match.type === 'none')
       return { status: 404, body: failureEnvelope(CF_CODES.noRoute, 'No route for the URI') };
@@ -65,6 +67,7 @@ export function createServer(deps: ServerDeps) {
       query: url.searchParams,
       headers: request.headers,
       body,
+      scan,
       state: deps.state,
       options: deps.options,
       tokens: deps.tokens,
@@ -109,7 +112,8 @@ export function createServer(deps: ServerDeps) {
         ...(fault ? { fault } : {}),
       });
     try {
-      const body = await readBody(request, deps.options.maxBodyBytes);
+      const scan = match.type === 'route' ? match.route.scan?.(request.headers) : undefined;
+      const body = await readBody(request, deps.options.maxBodyBytes, scan);
       const { latencyMs, fault } = deps.faults.decide(kind);
       if (latencyMs > 0) await sleep(latencyMs);
       if (fault?.type === 'drop') {
@@ -138,7 +142,7 @@ export function createServer(deps: ServerDeps) {
         send(response, { status: 200, body: successEnvelope(null) });
         return record(200, 'null-result');
       }
-      const reply = await dispatch(match, request, url, body);
+      const reply = await dispatch(match, request, url, body, scan);
       if (fault?.type === 'lose-response' || (fault?.type === 'lost-201' && reply.status === 201)) {
         request.socket.destroy();
         return record(0, fault.type);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MultipartError, parseMultipart, readBoundary } from '../../../infra/local/cloudflare/multipart.js';
+import {
+  MultipartError,
+  MultipartScanner,
+  parseMultipart,
+  readBoundary,
+} from '../../../infra/local/cloudflare/multipart.js';
 import { encodeMultipart } from '../../helpers/cloudflare.js';
 
 describe('emulator multipart parser', () => {
@@ -68,5 +73,76 @@ describe('emulator multipart parser', () => {
     ['a malformed header line', '--b\r\nbroken\r\n\r\nx\r\n--b--'],
   ])('rejects a body with %s', (_label, text) => {
     expect(() => parseMultipart(Buffer.from(text), 'b')).toThrow(MultipartError);
+  });
+
+  /** Feeds `body` to a scanner `step` bytes at a time, the way the request body arrives. */
+  function scanInSteps(body: Buffer, boundary: string, step: number) {
+    const seen: Array<{ name: string; at: number }> = [];
+    let size = 0;
+    const scanner = new MultipartScanner(boundary, (part) => seen.push({ name: part.name, at: size }));
+    for (size = Math.min(step, body.length); size < body.length; size = Math.min(size + step, body.length)) {
+      scanner.received(body, size);
+    }
+    return { seen, finish: () => scanner.finish(body) };
+  }
+
+  it.each([1, 3, 7, 64, 100_000])('finds the same parts fed %i bytes at a time', (step) => {
+    // Prepare: data holding boundary look-alikes that a resumed search must not mistake or miss
+    const boundary = 'b0undary';
+    const { body } = encodeMultipart([
+      {
+        name: 'a',
+        filename: 'a',
+        contentType: 'text/plain',
+        data: `x\r\n--b0und\r\n--b0undar${'z'.repeat(50)}`,
+      },
+      { name: 'b', filename: 'b', data: Buffer.alloc(300, 0x2d) },
+      { name: 'c', data: '' },
+    ]);
+    const fixed = Buffer.from(
+      body.toString('latin1').replace(/----workers-drop-test-[0-9a-f]+/g, boundary),
+      'latin1',
+    );
+
+    // Act
+    const { seen, finish } = scanInSteps(fixed, boundary, step);
+    const parts = finish();
+
+    // Assess
+    expect(parts).toEqual(parseMultipart(fixed, boundary));
+    expect(parts.map((part) => part.name)).toEqual(['a', 'b', 'c']);
+    expect(seen.map((part) => part.name)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('reports a part as soon as its closing boundary has arrived, before the body ends', () => {
+    // Prepare
+    const { body, contentType } = encodeMultipart([
+      { name: 'first', filename: 'first', data: 'one' },
+      { name: 'second', filename: 'second', data: 'z'.repeat(10_000) },
+    ]);
+    const firstEnds =
+      body.indexOf('\r\n--', body.indexOf('one')) + 2 + (readBoundary(contentType) ?? '').length + 2;
+
+    // Act
+    const { seen, finish } = scanInSteps(body, readBoundary(contentType) ?? '', 16);
+    finish();
+
+    // Assess
+    expect(seen[0]?.name).toBe('first');
+    expect(seen[0]?.at).toBeLessThanOrEqual(firstEnds + 16);
+    expect(seen[1]?.at).toBeGreaterThan(10_000);
+  });
+
+  it.each([
+    ['garbage', 'the body has no opening boundary'],
+    ['--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nvalue', 'no closing boundary'],
+    ['--b\r\nContent-Disposition: form-data; name="a"', 'a part has no end of headers'],
+    ['--b\r\nbroken\r\n\r\nx\r\n--b--', 'a part header line is malformed'],
+    ['--bX', 'a boundary is not followed by CRLF'],
+  ])('fails a body fed byte by byte as a whole parse does (%j)', (text, message) => {
+    const { finish } = scanInSteps(Buffer.from(text), 'b', 1);
+    expect(finish).toThrow(MultipartError);
+    expect(finish).toThrow(message);
+    expect(() => parseMultipart(Buffer.from(text), 'b')).toThrow(message);
   });
 });

@@ -2,8 +2,10 @@
  * The assets upload session and the bucket uploads. Assets belong to the namespace: a hash stored by any
  * session is never asked for again, and a session is complete once each of its hashes is stored.
  */
+
+import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError, badRequest, CF_CODES } from '../api-error.js';
-import { MultipartError, parseMultipart, readBoundary } from '../multipart.js';
+import { MultipartError, type MultipartPart, MultipartScanner, readBoundary } from '../multipart.js';
 import type { UploadSession } from '../state.js';
 import type { HandlerContext, HandlerResult } from './context.js';
 import { readJsonBody } from './context.js';
@@ -104,13 +106,26 @@ function decodeBase64(data: Buffer): Buffer | undefined {
   return decoded.length === (text.length / 4) * 3 - padding ? decoded : undefined;
 }
 
+/** Each part's decoded contents (undefined: not valid base64), decoded as soon as the part arrived. */
+const decodedParts = new WeakMap<MultipartPart, Buffer | undefined>();
+
+/** The upload route's scanner: each part is decoded while the rest of the bucket is still arriving. */
+export function scanUpload(headers: IncomingHttpHeaders): MultipartScanner | undefined {
+  const boundary = readBoundary(headers['content-type']);
+  if (boundary === undefined) return undefined;
+  return new MultipartScanner(boundary, (part) => decodedParts.set(part, decodeBase64(part.data)));
+}
+
+const decodedContent = (part: MultipartPart): Buffer | undefined =>
+  decodedParts.has(part) ? decodedParts.get(part) : decodeBase64(part.data);
+
 function readUploadParts(context: HandlerContext, session: UploadSession) {
   const boundary = readBoundary(context.headers['content-type']);
   if (boundary === undefined)
     throw badRequest(CF_CODES.unsupportedContentType, 'asset uploads must be multipart/form-data');
-  let parts: ReturnType<typeof parseMultipart>;
+  let parts: MultipartPart[];
   try {
-    parts = parseMultipart(context.body, boundary);
+    parts = (context.scan ?? new MultipartScanner(boundary)).finish(context.body);
   } catch (error) {
     if (error instanceof MultipartError)
       throw uploadError(`the multipart body is malformed: ${error.message}`);
@@ -123,7 +138,7 @@ function readUploadParts(context: HandlerContext, session: UploadSession) {
     if (expected === undefined)
       throw uploadError(`hash ${JSON.stringify(part.name.slice(0, 80))} is not part of this upload session`);
     if (files.has(part.name)) throw uploadError(`hash ${part.name} is sent twice`);
-    const content = decodeBase64(part.data);
+    const content = decodedContent(part);
     if (content === undefined) throw uploadError(`the contents of ${part.name} are not valid base64`);
     if (context.options.checkUploadSizes && content.length !== expected) {
       throw uploadError(

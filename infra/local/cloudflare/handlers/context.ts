@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { badRequest, CF_CODES } from '../api-error.js';
 import type { Contract } from '../contract.js';
+import type { MultipartScanner } from '../multipart.js';
 import type { ResolvedEmulatorOptions } from '../options.js';
 import type { EmulatorState } from '../state.js';
 import type { TokenClaims, Tokens } from '../tokens.js';
@@ -13,6 +14,8 @@ export interface HandlerContext {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** The route's scanner, when it read the body as it arrived. */
+  scan: MultipartScanner | undefined;
   state: EmulatorState;
   options: ResolvedEmulatorOptions;
   tokens: Tokens;
