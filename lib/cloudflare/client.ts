@@ -22,6 +22,13 @@ const silentLogger: Logger = {
   addContext: () => undefined,
 };
 
+/**
+ * Without both, fetch clones every request to be able to follow a redirect, and the clone tees a streamed
+ * body: the untaken branch queued a whole ~67 MB bucket while it was sent (README, Design decisions).
+ * The Cloudflare API does not redirect; a redirect fails the request instead.
+ */
+export const UNBUFFERED_FETCH = { redirect: 'error', window: null } as const;
+
 /** Creates a client for one account. The API token is registered for redaction first thing. */
 export function createCloudflareClient(options: CloudflareClientOptions): CloudflareApi {
   registerSecret(options.apiToken);
@@ -37,6 +44,7 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
     maxRetries: 0,
     timeout: resolved.attemptTimeoutMs,
     logLevel: 'off',
+    fetchOptions: UNBUFFERED_FETCH,
     ...(resolved.fetch === undefined ? {} : { fetch: resolved.fetch }),
   });
   const context: ClientContext = { sdk, options: resolved, transport: createTransport(resolved, log) };

@@ -139,4 +139,24 @@ describe('streamed bucket uploads', () => {
     expect(harness.retries).toEqual([]);
     expect(stored(assets)).toBe(0);
   });
+
+  it('sends the body without the redirect copy fetch keeps of a streamed body (a whole bucket queued)', async () => {
+    // Prepare: fetch tees a streamed body unless redirects fail the request and there is no window.
+    const inits: RequestInit[] = [];
+    await start(async (input, init) => {
+      inits.push(init ?? {});
+      return fetch(input, init);
+    });
+    const zip = siteZip();
+    const { assets } = await readZip(zip);
+    const session = await openSession(assets);
+
+    // Act
+    await harness.client.uploadBucketStream(session.jwt, bucketOf(assets, openBufferSource(zip)));
+
+    // Assess: every request, the session and the streamed upload alike
+    expect(inits).toHaveLength(2);
+    expect(inits.every((init) => init.redirect === 'error' && init.window === null)).toBe(true);
+    expect(inits[1]?.body).toBeInstanceOf(ReadableStream);
+  });
 });
