@@ -62,7 +62,7 @@ export function createAuditingFetch(base: typeof fetch = fetch) {
       if (body instanceof FormData) audit.uploadedHashes.push(...body.keys());
       else if (body instanceof ReadableStream) {
         const hashes = audit.uploadedHashes;
-        sent = { ...init, body: body.pipeThrough(watchPartNames((name) => hashes.push(name))) };
+        sent = { ...init, body: watchPartNames(body, (name) => hashes.push(name)) };
       } else audit.opaqueUploads += 1;
     }
     const response = await base(input, sent);
@@ -87,16 +87,29 @@ const PART_NAME = /^--[^\r\n]+\r\nContent-Disposition: form-data; name="([^"]+)"
 /**
  * Passes a streamed multipart body through unchanged, reporting each part's name. The client starts every
  * part header at the start of a chunk (lib/cloudflare/bucket-body.ts), so only chunk starts are looked at.
+ * A chunk is read from the body only when fetch pulls one, so the audit keeps no queue of its own in the
+ * process whose peak RSS it helps measure.
  */
-function watchPartNames(onName: (name: string) => void): TransformStream<Uint8Array, Uint8Array> {
-  return new TransformStream({
-    transform(chunk, controller) {
-      const start = Buffer.from(chunk.buffer, chunk.byteOffset, Math.min(chunk.byteLength, 512));
-      const match = PART_NAME.exec(start.toString('latin1'));
-      if (match?.[1] !== undefined) onName(match[1]);
-      controller.enqueue(chunk);
+function watchPartNames(
+  body: ReadableStream<Uint8Array>,
+  onName: (name: string) => void,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = await reader.read();
+        if (next.done) return controller.close();
+        const chunk = next.value;
+        const start = Buffer.from(chunk.buffer, chunk.byteOffset, Math.min(chunk.byteLength, 512));
+        const match = PART_NAME.exec(start.toString('latin1'));
+        if (match?.[1] !== undefined) onName(match[1]);
+        controller.enqueue(chunk);
+      },
+      cancel: (reason) => reader.cancel(reason),
     },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 function emptyAudit(): UploadAudit {
