@@ -1,6 +1,7 @@
 /**
  * Bundles the measured children before a run. The in-process child is bundled like serverless.yml
- * bundles the Lambda functions (ESM, minified, tree-shaken, the AWS SDK included, `module` before `main`),
+ * bundles the Lambda functions (ESM, minified, tree-shaken, the AWS SDK included, `module` before `main`,
+ * a linked source map without sources) and runs with the functions' Node flags ({@link LAMBDA_NODE_FLAGS}),
  * so its memory is that of the deployed code rather than of a TypeScript loader. The local-mode child
  * leaves packages external (s3rver and local SQS are not bundleable and never deployed). The ingest
  * benchmark's child is bundled like a function too.
@@ -16,6 +17,9 @@ const OUT_DIR = join(ROOT, 'node_modules', '.cache', 'workers-drop-bench');
 
 const BANNER =
   "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);";
+
+/** The Node flags serverless.yml gives the functions (`NODE_OPTIONS`): source maps cost ~2 MiB of RSS. */
+export const LAMBDA_NODE_FLAGS = ['--enable-source-maps'];
 
 /** Paths of the bundled children. */
 export interface BenchBundles {
@@ -42,7 +46,14 @@ export async function bundleChildren(): Promise<BenchBundles> {
   const inProcess = join(dir, 'inprocess-child.mjs');
   const local = join(dir, 'local-child.mjs');
   const ingest = join(dir, 'bench-ingest.mjs');
-  const lambdaLike = { minify: true, keepNames: true, treeShaking: true, mainFields: ['module', 'main'] };
+  const lambdaLike = {
+    minify: true,
+    keepNames: true,
+    treeShaking: true,
+    mainFields: ['module', 'main'],
+    sourcemap: 'linked' as const,
+    sourcesContent: false,
+  };
   await Promise.all([
     build({
       ...common,

@@ -6,6 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { generateBenchArchive } from '../bench-ingest-archive.js';
+import { LAMBDA_NODE_FLAGS } from './bundle.js';
 import { runMeasured } from './process-tree.js';
 
 /** One floor/ours pair. */
@@ -40,7 +41,7 @@ export async function measureIngestPair(
   if (floor.exitCode !== 0) throw new Error(`the floor failed: ${floor.stderr}`);
   const ours = await runMeasured(
     process.execPath,
-    [ingestBundle, '--ingest', archive, '--files', String(files)],
+    [...LAMBDA_NODE_FLAGS, ingestBundle, '--ingest', archive, '--files', String(files)],
     {
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     },

@@ -19,6 +19,7 @@ import {
   VISIBILITY_TIMEOUT_FACTOR,
 } from '../../infra/queues.js';
 import { CLIENT_DEFAULTS } from '../../lib/cloudflare/options.js';
+import { LAMBDA_NODE_FLAGS } from '../../scripts/bench/bundle.js';
 import {
   actionsOf,
   dependencyGraph,
@@ -623,5 +624,13 @@ describe('bundles', () => {
     expect(code).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
     expect(code).toContain(`//# sourceMappingURL=${stage}.mjs.map`);
     expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+  });
+});
+
+describe('benchmark fidelity', () => {
+  it("runs the bench's function-like children with the functions' Node flags", () => {
+    for (const [, fn] of ofType(resources, 'AWS::Lambda::Function')) {
+      expect(environmentOf(fn)?.NODE_OPTIONS).toBe(LAMBDA_NODE_FLAGS.join(' '));
+    }
   });
 });
