@@ -85,32 +85,56 @@ function checkLocalSizes(
   }
 }
 
-/** Inflates (or takes) `compressed` and verifies size and CRC-32; `expected.path` names errors. */
-export async function decodeEntry(compressed: Buffer, expected: ExpectedEntry): Promise<Buffer> {
-  const entry = expected.path === undefined ? undefined : `/${expected.path}`;
-  let content = compressed;
-  if (expected.method === 8) {
+const inflateOptions = (expected: ExpectedEntry) =>
+  ({
     // The cap is the declared size + 1: one byte more than declared proves the size lies (a bomb), and no
     // more than that is ever produced.
-    const options = {
-      maxOutputLength: expected.size + 1,
-      chunkSize: Math.min(Math.max(MIN_CHUNK_BYTES, expected.size + 1), MAX_CHUNK_BYTES),
-      info: true,
-    } as const;
-    let result: InflateResult;
-    try {
-      result =
-        compressed.length < SYNC_INFLATE_BYTES
-          ? (inflateRawSync(compressed, options) as unknown as InflateResult)
-          : await inflateRawAsync(compressed, options);
-    } catch (error) {
-      throw inflateError(error, expected, entry);
-    }
-    if (result.engine.bytesWritten !== compressed.length) {
-      throw corrupt(`The compressed data of ${entry ?? 'an entry'} ends before its declared size.`, entry);
-    }
-    content = result.buffer;
+    maxOutputLength: expected.size + 1,
+    chunkSize: Math.min(Math.max(MIN_CHUNK_BYTES, expected.size + 1), MAX_CHUNK_BYTES),
+    info: true,
+  }) as const;
+
+/** True when {@link decodeEntrySync} is the cheaper way to decode (stored, or small enough to inflate here). */
+export const decodesInline = (compressed: Buffer, expected: ExpectedEntry): boolean =>
+  expected.method !== 8 || compressed.length < SYNC_INFLATE_BYTES;
+
+/** Inflates (or takes) `compressed` on this thread and verifies size and CRC-32; `expected.path` names errors. */
+export function decodeEntrySync(compressed: Buffer, expected: ExpectedEntry): Buffer {
+  if (expected.method !== 8) return verifyContent(compressed, expected);
+  let result: InflateResult;
+  try {
+    result = inflateRawSync(compressed, inflateOptions(expected)) as unknown as InflateResult;
+  } catch (error) {
+    throw inflateError(error, expected, entryName(expected));
   }
+  return verifyInflated(result, compressed, expected);
+}
+
+/** {@link decodeEntrySync}, with larger entries inflated on the thread pool. */
+export async function decodeEntry(compressed: Buffer, expected: ExpectedEntry): Promise<Buffer> {
+  if (decodesInline(compressed, expected)) return decodeEntrySync(compressed, expected);
+  let result: InflateResult;
+  try {
+    result = await inflateRawAsync(compressed, inflateOptions(expected));
+  } catch (error) {
+    throw inflateError(error, expected, entryName(expected));
+  }
+  return verifyInflated(result, compressed, expected);
+}
+
+const entryName = (expected: ExpectedEntry): string | undefined =>
+  expected.path === undefined ? undefined : `/${expected.path}`;
+
+function verifyInflated(result: InflateResult, compressed: Buffer, expected: ExpectedEntry): Buffer {
+  if (result.engine.bytesWritten !== compressed.length) {
+    const entry = entryName(expected);
+    throw corrupt(`The compressed data of ${entry ?? 'an entry'} ends before its declared size.`, entry);
+  }
+  return verifyContent(result.buffer, expected);
+}
+
+function verifyContent(content: Buffer, expected: ExpectedEntry): Buffer {
+  const entry = entryName(expected);
   if (content.length !== expected.size) {
     if (content.length > expected.size) throw bomb(expected, entry);
     throw corrupt(`${entry ?? 'An entry'} is shorter than its declared size.`, entry);

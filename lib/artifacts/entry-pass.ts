@@ -6,7 +6,7 @@
  */
 import { createHash, webcrypto } from 'node:crypto';
 import type { FileEntry } from './entry-checks.js';
-import { decodeEntry } from './entry-decoder.js';
+import { decodeEntry, decodeEntrySync, decodesInline } from './entry-decoder.js';
 import { sliceEntries } from './entry-slicer.js';
 import type { ZipSource } from './types.js';
 
@@ -39,7 +39,8 @@ interface Job {
   file: FileEntry;
   headerSize: number;
   cost: number;
-  result: Promise<Buffer>;
+  /** The digest, or its promise while the thread pool works. */
+  result: Promise<Buffer> | Buffer;
 }
 
 /** Reads, verifies and hashes every file; sets each file's `sha256` (hex) and `headerSize`. */
@@ -60,11 +61,8 @@ export async function hashFiles(
   };
   const jobs: Job[] = [];
   let inFlight = 0;
-  const settleOldest = async () => {
-    const job = jobs.shift();
-    if (job === undefined) return;
-    inFlight -= job.cost;
-    job.file.sha256 = (await job.result).toString('hex');
+  const settle = (job: Job, sha256: Buffer) => {
+    job.file.sha256 = sha256.toString('hex');
     job.file.headerSize = job.headerSize;
     progress.entriesDone += 1;
     progress.bytesDone =
@@ -73,6 +71,12 @@ export async function hashFiles(
         : job.file.offset + job.headerSize + job.file.compressedSize - first.offset;
     options.onProgress?.(progress);
   };
+  const settleOldest = async () => {
+    const job = jobs.shift();
+    if (job === undefined) return;
+    inFlight -= job.cost;
+    settle(job, await job.result);
+  };
   const stream = source.stream(first.offset, last.limit);
   try {
     for await (const { target: file, compressed, headerSize } of sliceEntries(
@@ -80,10 +84,18 @@ export async function hashFiles(
       first.offset,
       targets,
     )) {
+      const cost = compressed.length + file.size;
+      if (decodesInline(compressed, file) && file.size < SYNC_HASH_BYTES) {
+        // Small entries (most of a site) are decoded and hashed here, without a promise: with nothing
+        // older pending they settle at once, else they queue behind the older ones (order is kept).
+        const sha256 = createHash('sha256').update(decodeEntrySync(compressed, file)).digest();
+        if (jobs.length === 0) settle({ file, headerSize, cost, result: sha256 }, sha256);
+        else jobs.push({ file, headerSize, cost: 0, result: sha256 });
+        continue;
+      }
       const result = decodeEntry(compressed, file).then(digest);
       // Awaited in order by settleOldest; this only keeps a failure from being reported as unhandled.
       result.catch(() => undefined);
-      const cost = compressed.length + file.size;
       jobs.push({ file, headerSize, cost, result });
       inFlight += cost;
       while (jobs.length > 0 && (inFlight > WINDOW_BYTES || jobs.length > WINDOW_ENTRIES))
