@@ -4,7 +4,7 @@
  * bounded window so inflating and hashing (zlib and WebCrypto use libuv's thread pool) overlap with
  * reading, while memory stays bounded by the window plus one entry.
  */
-import { createHash, webcrypto } from 'node:crypto';
+import { hash, webcrypto } from 'node:crypto';
 import type { FileEntry } from './entry-checks.js';
 import { decodeEntry, decodeEntrySync, decodesInline } from './entry-decoder.js';
 import { sliceEntries } from './entry-slicer.js';
@@ -31,7 +31,7 @@ const SYNC_HASH_BYTES = 1024 * 1024;
 
 /** sha256 of `content` as 32 raw bytes. */
 async function digest(content: Buffer): Promise<Buffer> {
-  if (content.length < SYNC_HASH_BYTES) return createHash('sha256').update(content).digest();
+  if (content.length < SYNC_HASH_BYTES) return hash('sha256', content, 'buffer');
   return Buffer.from(await webcrypto.subtle.digest('SHA-256', content));
 }
 
@@ -88,7 +88,7 @@ export async function hashFiles(
       if (decodesInline(compressed, file) && file.size < SYNC_HASH_BYTES) {
         // Small entries (most of a site) are decoded and hashed here, without a promise: with nothing
         // older pending they settle at once, else they queue behind the older ones (order is kept).
-        const sha256 = createHash('sha256').update(decodeEntrySync(compressed, file)).digest();
+        const sha256 = hash('sha256', decodeEntrySync(compressed, file), 'buffer');
         if (jobs.length === 0) settle({ file, headerSize, cost, result: sha256 }, sha256);
         else jobs.push({ file, headerSize, cost: 0, result: sha256 });
         continue;
