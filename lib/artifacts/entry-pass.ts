@@ -84,15 +84,16 @@ export async function hashFiles(
       first.offset,
       targets,
     )) {
-      const cost = compressed.length + file.size;
       if (decodesInline(compressed, file) && file.size < SYNC_HASH_BYTES) {
         // Small entries (most of a site) are decoded and hashed here, without a promise: with nothing
         // older pending they settle at once, else they queue behind the older ones (order is kept).
         const sha256 = hash('sha256', decodeEntrySync(compressed, file), 'buffer');
-        if (jobs.length === 0) settle({ file, headerSize, cost, result: sha256 }, sha256);
-        else jobs.push({ file, headerSize, cost: 0, result: sha256 });
+        const done: Job = { file, headerSize, cost: 0, result: sha256 };
+        if (jobs.length === 0) settle(done, sha256);
+        else jobs.push(done);
         continue;
       }
+      const cost = compressed.length + file.size;
       const result = decodeEntry(compressed, file).then(digest);
       // Awaited in order by settleOldest; this only keeps a failure from being reported as unhandled.
       result.catch(() => undefined);
