@@ -3,8 +3,8 @@
  * directory by ranged reads, every cheap check on them, the plan (config, modules, assets), then one
  * sequential pass that verifies and hashes every kept file. S3 transfer is about 1x the archive.
  */
-import { assetContentType } from '../assets/content-type.js';
-import { assetExtension, computeAssetHash } from '../assets/hash.js';
+import { contentTypeForExtension } from '../assets/content-type.js';
+import { assetExtension, assetHasher } from '../assets/hash.js';
 import { InvalidArtifactError } from '../errors.js';
 import { assertTenant } from '../pipeline/identity.js';
 import { readCentralDirectory } from './central-directory.js';
@@ -66,14 +66,27 @@ function assemble(plan: ArtifactPlan, tenant: string): Artifact {
   const entries = plan.root.files
     .map((file) => ({ path: `/${file.relative}`, size: file.size, sha256: file.sha256 }))
     .sort(byPath);
+  const assetHash = assetHasher(tenant);
+  const contentTypes = new Map<string, string | null>();
+  const contentTypeOf = (extension: string) => {
+    let type = contentTypes.get(extension);
+    if (type === undefined) {
+      type = contentTypeForExtension(extension);
+      contentTypes.set(extension, type);
+    }
+    return type;
+  };
   const assets = plan.assets
-    .map(({ relative, file }) => ({
-      path: `/${relative}`,
-      size: file.size,
-      contentType: assetContentType(relative),
-      hash: computeAssetHash(tenant, assetExtension(relative), Buffer.from(file.sha256, 'hex')),
-      location: locationOf(file, file.headerSize),
-    }))
+    .map(({ relative, file }) => {
+      const extension = assetExtension(relative);
+      return {
+        path: `/${relative}`,
+        size: file.size,
+        contentType: contentTypeOf(extension),
+        hash: assetHash(extension, Buffer.from(file.sha256, 'hex')),
+        location: locationOf(file, file.headerSize),
+      };
+    })
     .sort(byPath);
   const modules = plan.modules.map(({ file, name, contentType }) => ({
     name,

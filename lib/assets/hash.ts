@@ -9,15 +9,13 @@
  * `extension` is the lower-case extension of the file name without its dot (empty when there is none;
  * see {@link assetExtension}); `sha256(content)` is the 32 raw bytes computed once while streaming.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { posix } from 'node:path';
 
 /** The domain-separation prefix; bump the version to re-key every tenant's assets. */
 export const ASSET_HASH_DOMAIN = 'workers-drop/asset-hash/v1';
 /** Cloudflare's manifest hashes are 32 lower-case hex characters. */
 export const ASSET_HASH_LENGTH = 32;
-
-const SEPARATOR = Buffer.from([0]);
 
 /** The lower-case extension of `path`'s last segment without the dot (`''` for `README` or `.env`). */
 export function assetExtension(path: string): string {
@@ -26,15 +24,26 @@ export function assetExtension(path: string): string {
 
 /** The tenant-salted 32-hex hash of an asset with content sha256 `contentSha256` (32 raw bytes). */
 export function computeAssetHash(tenant: string, extension: string, contentSha256: Uint8Array): string {
-  if (contentSha256.length !== 32) throw new TypeError('contentSha256 must be the 32 raw bytes of a sha256.');
-  return createHash('sha256')
-    .update(ASSET_HASH_DOMAIN)
-    .update(SEPARATOR)
-    .update(tenant)
-    .update(SEPARATOR)
-    .update(extension)
-    .update(SEPARATOR)
-    .update(contentSha256)
-    .digest('hex')
-    .slice(0, ASSET_HASH_LENGTH);
+  return assetHasher(tenant)(extension, contentSha256);
+}
+
+/**
+ * {@link computeAssetHash} for many assets of one tenant: the hashed prefix is built once per extension,
+ * and each asset costs one one-shot sha256.
+ */
+export function assetHasher(tenant: string): (extension: string, contentSha256: Uint8Array) => string {
+  const prefixes = new Map<string, Buffer>();
+  return (extension, contentSha256) => {
+    if (contentSha256.length !== 32)
+      throw new TypeError('contentSha256 must be the 32 raw bytes of a sha256.');
+    let prefix = prefixes.get(extension);
+    if (prefix === undefined) {
+      prefix = Buffer.from(`${ASSET_HASH_DOMAIN}\0${tenant}\0${extension}\0`);
+      prefixes.set(extension, prefix);
+    }
+    const input = Buffer.allocUnsafe(prefix.length + contentSha256.length);
+    prefix.copy(input);
+    input.set(contentSha256, prefix.length);
+    return hash('sha256', input, 'hex').slice(0, ASSET_HASH_LENGTH);
+  };
 }
