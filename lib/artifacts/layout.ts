@@ -26,6 +26,7 @@ export type PlacedFile = FileEntry;
 /** The artifact root: the wrapper folder that was stripped (or `''`) and the config file, if any. */
 export interface Root {
   wrapper: string;
+  /** Every kept file, in path order. */
   files: PlacedFile[];
   config?: PlacedFile;
 }
@@ -53,7 +54,8 @@ export function findRoot(files: readonly FileEntry[]): Root {
     (files.some((file) => isConfigFile(inside(file))) ||
       (top !== DEFAULT_ASSETS_DIRECTORY && files.some((file) => isConventionalRoot(inside(file)))));
   const wrapper = isWrapper ? `${top}/` : '';
-  const placed = [...files];
+  // In path order (code units): the later stages sort by path too, and sorting sorted input is linear.
+  const placed = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const file of placed) file.relative = file.path.slice(wrapper.length);
   const configs = placed.filter((file) => (CONFIG_FILES as readonly string[]).includes(file.relative));
   const toml = placed.find((file) => file.relative === 'wrangler.toml');
