@@ -3,6 +3,7 @@
  * the first missing or malformed value, naming it. Every variable is documented in the README
  * ("Configuration").
  */
+import { availableParallelism } from 'node:os';
 import type { ReadArtifactOptions } from './artifacts/read-artifact.js';
 import { ConfigError } from './errors.js';
 import { CLOUDFLARE_MAX_TAGS, type TagPolicy } from './pipeline/tags.js';
@@ -38,6 +39,8 @@ export interface Config {
     maxTotalBytes: number;
     allowJsonVars: boolean;
     deniedCompatibilityFlags: string[];
+    /** Decode and hash small entries on a second thread (`INGEST_HASH_THREAD`, see {@link wantsHashThread}). */
+    hashThread: boolean;
   };
   /** How long a finalize may hold the per-script deploy lease. */
   deployLeaseSeconds: number;
@@ -130,8 +133,9 @@ function readCloudflare(env: Env): Config['cloudflare'] {
 
 /**
  * The artifact limits and policy (`MAX_FILES`, `MAX_TOTAL_BYTES`, `ALLOW_JSON_VARS`,
- * `DENIED_COMPATIBILITY_FLAGS`): the functions read them with the rest, `inspect` reads them alone so a
- * build system checks a zip against the deployment's own rules.
+ * `DENIED_COMPATIBILITY_FLAGS`), and whether the reader uses a hashing thread (`INGEST_HASH_THREAD`): the
+ * functions read them with the rest, `inspect` reads them alone so a build system checks a zip against the
+ * deployment's own rules.
  */
 export function readArtifactRules(env: Env): Config['limits'] {
   return {
@@ -139,15 +143,33 @@ export function readArtifactRules(env: Env): Config['limits'] {
     maxTotalBytes: integer(env, 'MAX_TOTAL_BYTES', 2 * 1024 ** 3, 1, 64 * 1024 ** 3),
     allowJsonVars: oneOf(env, 'ALLOW_JSON_VARS', ['true', 'false'] as const, 'false') === 'true',
     deniedCompatibilityFlags: list(env, 'DENIED_COMPATIBILITY_FLAGS', []),
+    hashThread: wantsHashThread(env),
   };
 }
 
-/** The artifact reader's limits and policy for the configured rules (ingest and `inspect` alike). */
+/** Lambda memory that buys one vCPU (AWS gives CPU in proportion to memory). */
+const LAMBDA_MB_PER_VCPU = 1769;
+
+/**
+ * `INGEST_HASH_THREAD`: `on`, `off`, or `auto` (the default): a second thread only pays with a second CPU
+ * to run it, so in Lambda it needs memory worth two vCPUs (3,538 MB; the ingest function's 1,024 MB is
+ * 0.58 of one), elsewhere two cores.
+ */
+export function wantsHashThread(env: Env): boolean {
+  const mode = oneOf(env, 'INGEST_HASH_THREAD', ['auto', 'on', 'off'] as const, 'auto');
+  if (mode !== 'auto') return mode === 'on';
+  const lambdaMemory = optional(env, 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE');
+  if (lambdaMemory !== undefined) return Number(lambdaMemory) >= 2 * LAMBDA_MB_PER_VCPU;
+  return availableParallelism() >= 2;
+}
+
+/** The artifact reader's limits, policy and threading for the configured rules (ingest and `inspect` alike). */
 export const artifactReadOptions = (
   rules: Config['limits'],
-): Required<Pick<ReadArtifactOptions, 'limits' | 'policy'>> => ({
+): Required<Pick<ReadArtifactOptions, 'limits' | 'policy' | 'hashThread'>> => ({
   limits: { maxFiles: rules.maxFiles, maxTotalBytes: rules.maxTotalBytes },
   policy: { allowJsonVars: rules.allowJsonVars, deniedCompatibilityFlags: rules.deniedCompatibilityFlags },
+  hashThread: rules.hashThread,
 });
 
 /** Reads and validates the configuration from `env`. */

@@ -30,11 +30,14 @@ interface IngestReport {
 async function ingestOnce(archive: string, files: number): Promise<void> {
   const { openFileSource } = await import('../lib/artifacts/sources/file-source.js');
   const { readArtifact } = await import('../lib/artifacts/read-artifact.js');
+  const { wantsHashThread } = await import('../lib/config.js');
   const source = await openFileSource(archive);
   const started = performance.now();
   try {
     const artifact = await readArtifact(source, {
       tenant: 'bench',
+      // As the ingest function would on this machine (INGEST_HASH_THREAD, auto by default).
+      hashThread: wantsHashThread(process.env),
       limits: { maxFiles: Math.max(files, 1), maxTotalBytes: 64 * 1024 * MiB },
     });
     const report: IngestReport = {

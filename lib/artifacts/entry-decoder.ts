@@ -85,18 +85,22 @@ function checkLocalSizes(
   }
 }
 
+/** The inflate output chunk size for an entry of `size` bytes. */
+export const inflateChunkSize = (size: number): number =>
+  Math.min(Math.max(MIN_CHUNK_BYTES, size + 1), MAX_CHUNK_BYTES);
+
 const inflateOptions = (expected: ExpectedEntry) =>
   ({
     // The cap is the declared size + 1: one byte more than declared proves the size lies (a bomb), and no
     // more than that is ever produced.
     maxOutputLength: expected.size + 1,
-    chunkSize: Math.min(Math.max(MIN_CHUNK_BYTES, expected.size + 1), MAX_CHUNK_BYTES),
+    chunkSize: inflateChunkSize(expected.size),
     info: true,
   }) as const;
 
 /** True when {@link decodeEntrySync} is the cheaper way to decode (stored, or small enough to inflate here). */
-export const decodesInline = (compressed: Buffer, expected: ExpectedEntry): boolean =>
-  expected.method !== 8 || compressed.length < SYNC_INFLATE_BYTES;
+export const decodesInline = (expected: ExpectedEntry): boolean =>
+  expected.method !== 8 || expected.compressedSize < SYNC_INFLATE_BYTES;
 
 /** Inflates (or takes) `compressed` on this thread and verifies size and CRC-32; `expected.path` names errors. */
 export function decodeEntrySync(compressed: Buffer, expected: ExpectedEntry): Buffer {
@@ -112,7 +116,7 @@ export function decodeEntrySync(compressed: Buffer, expected: ExpectedEntry): Bu
 
 /** {@link decodeEntrySync}, with larger entries inflated on the thread pool. */
 export async function decodeEntry(compressed: Buffer, expected: ExpectedEntry): Promise<Buffer> {
-  if (decodesInline(compressed, expected)) return decodeEntrySync(compressed, expected);
+  if (decodesInline(expected)) return decodeEntrySync(compressed, expected);
   let result: InflateResult;
   try {
     result = await inflateRawAsync(compressed, inflateOptions(expected));
@@ -134,12 +138,13 @@ function verifyInflated(result: InflateResult, compressed: Buffer, expected: Exp
 }
 
 function verifyContent(content: Buffer, expected: ExpectedEntry): Buffer {
-  const entry = entryName(expected);
   if (content.length !== expected.size) {
+    const entry = entryName(expected);
     if (content.length > expected.size) throw bomb(expected, entry);
     throw corrupt(`${entry ?? 'An entry'} is shorter than its declared size.`, entry);
   }
   if (crc32(content) >>> 0 !== expected.crc32) {
+    const entry = entryName(expected);
     throw corrupt(`The CRC-32 of ${entry ?? 'an entry'} does not match: the data is damaged.`, entry);
   }
   return content;

@@ -10,7 +10,7 @@ import { assertTenant } from '../pipeline/identity.js';
 import { readCentralDirectory } from './central-directory.js';
 import { locateCentralDirectory } from './end-of-archive.js';
 import { checkEntries, type FileEntry } from './entry-checks.js';
-import { hashFiles, type PassProgress } from './entry-pass.js';
+import { hashFiles, type PassOptions, type PassProgress } from './entry-pass.js';
 import { type ArtifactLimits, type ArtifactPolicy, resolveLimits, resolvePolicy } from './limits.js';
 import { type ArtifactPlan, planArtifact } from './plan-artifact.js';
 import type { Artifact, EntryLocation, WorkerConfig, ZipSource } from './types.js';
@@ -22,6 +22,8 @@ export interface ReadArtifactOptions {
   policy?: Partial<ArtifactPolicy>;
   /** Called as the sequential pass advances (for a progress display). */
   onProgress?: (progress: PassProgress) => void;
+  /** Decode and hash small entries on a second thread (see {@link PassOptions.hashThread}). */
+  hashThread?: boolean;
 }
 
 /** Where an entry's bytes are, for later ranged reads. */
@@ -47,8 +49,25 @@ export async function readArtifact(source: ZipSource, options: ReadArtifactOptio
   const records = await readCentralDirectory(source, location, limits);
   const files = checkEntries(records, location.offset, limits);
   if (files.length === 0) throw empty('The archive holds only directories or ignored files.');
-  const plan = await planArtifact(source, files, limits, policy);
-  await hashFiles(source, files, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
+  // The pass runs while the plan reads the config files: its work is mostly on the thread pool or the
+  // hashing thread. A plan error still wins, as if the plan had run first, and stops the pass.
+  const stopPass = new AbortController();
+  const pass = hashFiles(source, files, {
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    hashThread: options.hashThread === true,
+    signal: stopPass.signal,
+  });
+  // Awaited below; a failure before then must not count as unhandled.
+  pass.catch(() => undefined);
+  let plan: ArtifactPlan;
+  try {
+    plan = await planArtifact(source, files, limits, policy);
+  } catch (error) {
+    stopPass.abort();
+    await pass.catch(() => undefined);
+    throw error;
+  }
+  await pass;
   const artifact = assemble(plan, tenant);
   artifact.stats = {
     archiveSize: source.size,

@@ -117,6 +117,7 @@ describe('parameters', () => {
     ['MaxTags', '9'],
     ['MaxFiles', '0'],
     ['AllowJsonVars', 'yes'],
+    ['IngestHashThread', 'yes'],
     ['LogLevel', 'trace'],
     ['AlarmEmail', 'nobody'],
     ['ArtifactRetentionDays', '7'],
