@@ -17,8 +17,11 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
 
 const pageName = (index: number) => `public/section-${index % 17}/page-${index}.html`;
 
-/** `count` small files (mostly deflated, every seventh stored), a few large ones, and a main module. */
-function siteEntries(count: number): ZipEntrySpec[] {
+/**
+ * `count` small files (mostly deflated, every seventh stored), a 20 KB incompressible one (large: over
+ * 16 KiB compressed) every `largeEvery`, and a main module.
+ */
+function siteEntries(count: number, largeEvery = 1500): ZipEntrySpec[] {
   const entries: ZipEntrySpec[] = [{ name: 'index.js', data: 'export default { fetch() {} };' }];
   for (let index = 0; index < count; index += 1) {
     const text = `<p>page ${index}</p>`.repeat(1 + (index % 40));
@@ -27,7 +30,8 @@ function siteEntries(count: number): ZipEntrySpec[] {
       data: text,
       ...(index % 7 === 0 ? { method: 0 } : {}),
     });
-    if (index % 400 === 0) entries.push({ name: `public/blob-${index}.bin`, data: randomBytes(40_000) });
+    if (index % largeEvery === 0)
+      entries.push({ name: `public/blob-${index}.bin`, data: randomBytes(20_000) });
   }
   return entries;
 }
@@ -57,9 +61,12 @@ describe('hashing thread in the pass', () => {
     expect((batches?.thread ?? 0) + (batches?.here ?? 0)).toBeGreaterThanOrEqual(3000 / 64);
   });
 
-  it('is not started for a small artifact', async () => {
+  it.each([
+    ['a small artifact', siteEntries(100)],
+    ['an artifact whose large entries hold a third of the content', siteEntries(3000, 100)],
+  ])('is not started for %s', async (_label, entries) => {
     const start = vi.spyOn(HashThread, 'start');
-    await readZip(buildZip(siteEntries(100)), { hashThread: true });
+    await readZip(buildZip(entries), { hashThread: true });
     expect(start).not.toHaveBeenCalled();
   });
 
