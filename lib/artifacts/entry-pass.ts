@@ -44,6 +44,8 @@ export async function hashFiles(
     bytesDone: 0,
     bytesTotal: last.limit - first.offset,
   };
+  // Before the queue exists: it may start a thread, which only the finally below stops.
+  options.signal?.throwIfAborted();
   const queue = new PassQueue(targets, options.hashThread === true, (file, headerSize, sha256) => {
     file.sha256 = sha256.toString('hex');
     file.headerSize = headerSize;
@@ -54,7 +56,6 @@ export async function hashFiles(
         : file.offset + headerSize + file.compressedSize - first.offset;
     options.onProgress?.(progress);
   });
-  options.signal?.throwIfAborted();
   const stream = source.stream(first.offset, last.limit);
   const stop = () => stream.destroy(options.signal?.reason);
   options.signal?.addEventListener('abort', stop, { once: true });
