@@ -23,6 +23,10 @@ const JS_TYPES: ReadonlySet<string> = new Set([ES_MODULE_TYPE, COMMONJS_MODULE_T
 /** A kept file whose `relative` path (wrapper stripped) is set. */
 export type PlacedFile = FileEntry;
 
+/** Orders by `path`, in UTF-16 code units (the order of every path sort of the artifact). */
+export const byPath = <T extends { path: string }>(a: T, b: T): number =>
+  a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+
 /** The artifact root: the wrapper folder that was stripped (or `''`) and the config file, if any. */
 export interface Root {
   wrapper: string;
@@ -54,8 +58,8 @@ export function findRoot(files: readonly FileEntry[]): Root {
     (files.some((file) => isConfigFile(inside(file))) ||
       (top !== DEFAULT_ASSETS_DIRECTORY && files.some((file) => isConventionalRoot(inside(file)))));
   const wrapper = isWrapper ? `${top}/` : '';
-  // In path order (code units): the later stages sort by path too, and sorting sorted input is linear.
-  const placed = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // In path order: the later stages sort by path too, and sorting sorted input is linear.
+  const placed = [...files].sort(byPath);
   for (const file of placed) file.relative = file.path.slice(wrapper.length);
   const configs = placed.filter((file) => (CONFIG_FILES as readonly string[]).includes(file.relative));
   const toml = placed.find((file) => file.relative === 'wrangler.toml');

@@ -11,6 +11,7 @@ import { readCentralDirectory } from './central-directory.js';
 import { locateCentralDirectory } from './end-of-archive.js';
 import { checkEntries, type FileEntry } from './entry-checks.js';
 import { hashFiles, type PassOptions, type PassProgress } from './entry-pass.js';
+import { byPath } from './layout.js';
 import { type ArtifactLimits, type ArtifactPolicy, resolveLimits, resolvePolicy } from './limits.js';
 import { type ArtifactPlan, planArtifact } from './plan-artifact.js';
 import type { Artifact, EntryLocation, WorkerConfig, ZipSource } from './types.js';
@@ -78,8 +79,6 @@ export async function readArtifact(source: ZipSource, options: ReadArtifactOptio
   };
   return artifact;
 }
-
-const byPath = <T extends { path: string }>(a: T, b: T) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 function assemble(plan: ArtifactPlan, tenant: string): Artifact {
   const entries = plan.root.files
