@@ -1,8 +1,8 @@
 /**
  * Bundles the measured children before a run. The in-process child is bundled like serverless.yml
  * bundles the Lambda functions (ESM, minified, tree-shaken, the AWS SDK included, `module` before `main`,
- * a linked source map without sources) and runs with the functions' Node flags ({@link LAMBDA_NODE_FLAGS}),
- * so its memory is that of the deployed code rather than of a TypeScript loader. The local-mode child
+ * a linked source map without sources) and runs with the functions' Node flags ({@link LAMBDA_NODE_FLAGS})
+ * and process variables ({@link LAMBDA_PROCESS_ENV}), so its memory is that of the deployed code rather than of a TypeScript loader. The local-mode child
  * leaves packages external (s3rver and local SQS are not bundleable and never deployed). The ingest
  * benchmark's child is bundled like a function too.
  */
@@ -20,6 +20,12 @@ const BANNER =
 
 /** The Node flags serverless.yml gives the functions (`NODE_OPTIONS`): source maps cost ~2 MiB of RSS. */
 export const LAMBDA_NODE_FLAGS = ['--enable-source-maps'];
+
+/**
+ * The process-level variables serverless.yml gives the functions that change how the process itself runs
+ * (glibc reads `MALLOC_ARENA_MAX` at start): the function-like children get them too.
+ */
+export const LAMBDA_PROCESS_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
 
 /** Paths of the bundled children. */
 export interface BenchBundles {

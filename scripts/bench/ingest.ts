@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { generateBenchArchive } from '../bench-ingest-archive.js';
-import { LAMBDA_NODE_FLAGS } from './bundle.js';
+import { LAMBDA_NODE_FLAGS, LAMBDA_PROCESS_ENV } from './bundle.js';
 import { runMeasured } from './process-tree.js';
 
 /** One floor/ours pair. */
@@ -43,7 +43,11 @@ export async function measureIngestPair(
     process.execPath,
     [...LAMBDA_NODE_FLAGS, ingestBundle, '--ingest', archive, '--files', String(files)],
     {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: {
+        ...process.env,
+        ...LAMBDA_PROCESS_ENV,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
     },
   );
   if (ours.exitCode !== 0) throw new Error(`ingest failed: ${ours.stderr.slice(-2000)}`);

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EmulatorStats } from '../../infra/local/cloudflare/index.js';
-import { type BenchBundles, LAMBDA_NODE_FLAGS } from './bundle.js';
+import { type BenchBundles, LAMBDA_NODE_FLAGS, LAMBDA_PROCESS_ENV } from './bundle.js';
 import type { ChildReport, ChildSpec } from './child-report.js';
 import { createBenchS3Client, type DeployMeasurement, putArtifactFile } from './deploy-runs.js';
 import { runWranglerDeploy } from './peer.js';
@@ -68,10 +68,18 @@ function requireDeployed(deploy: DeployMeasurement | undefined, label: string): 
 async function runChild(bundle: string, spec: ChildSpec, workDir: string, label: string) {
   const specPath = join(workDir, `${label}.json`);
   await writeFile(specPath, JSON.stringify(spec));
-  const flags = spec.mode === 'in-process' ? LAMBDA_NODE_FLAGS : [];
-  const run = await runMeasured(process.execPath, [...flags, bundle, specPath], {
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
+  const functionLike = spec.mode === 'in-process';
+  const run = await runMeasured(
+    process.execPath,
+    [...(functionLike ? LAMBDA_NODE_FLAGS : []), bundle, specPath],
+    {
+      env: {
+        ...process.env,
+        ...(functionLike ? LAMBDA_PROCESS_ENV : {}),
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+    },
+  );
   if (run.exitCode !== 0) throw new Error(`${label} failed (${run.exitCode}): ${run.stderr.slice(-3000)}`);
   const report = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as ChildReport;
   if (run.stderr.trim() !== '') process.stderr.write(`${label}: ${run.stderr.slice(-2000)}\n`);

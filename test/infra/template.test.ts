@@ -19,7 +19,7 @@ import {
   VISIBILITY_TIMEOUT_FACTOR,
 } from '../../infra/queues.js';
 import { CLIENT_DEFAULTS } from '../../lib/cloudflare/options.js';
-import { LAMBDA_NODE_FLAGS } from '../../scripts/bench/bundle.js';
+import { LAMBDA_NODE_FLAGS, LAMBDA_PROCESS_ENV } from '../../scripts/bench/bundle.js';
 import {
   actionsOf,
   dependencyGraph,
@@ -195,7 +195,12 @@ describe('functions', () => {
       }
       expect(() => readConfigAccepts(env)).not.toThrow();
     }
-    const extras = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'];
+    const extras = [
+      'NODE_OPTIONS',
+      'MALLOC_ARENA_MAX',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+    ];
     expect([...set].filter((name) => !names.has(name) && !extras.includes(name))).toEqual([]);
     expect([...names].filter((name) => !set.has(name) && !localOnly.includes(name))).toEqual([]);
   });
@@ -632,6 +637,14 @@ describe('benchmark fidelity', () => {
   it("runs the bench's function-like children with the functions' Node flags", () => {
     for (const [, fn] of ofType(resources, 'AWS::Lambda::Function')) {
       expect(environmentOf(fn)?.NODE_OPTIONS).toBe(LAMBDA_NODE_FLAGS.join(' '));
+    }
+  });
+
+  it("runs them with the functions' process variables (one malloc arena)", () => {
+    expect(Object.keys(LAMBDA_PROCESS_ENV).length).toBeGreaterThan(0);
+    for (const [, fn] of ofType(resources, 'AWS::Lambda::Function')) {
+      const variables = environmentOf(fn) ?? {};
+      for (const [name, value] of Object.entries(LAMBDA_PROCESS_ENV)) expect(variables[name]).toBe(value);
     }
   });
 });
