@@ -1,5 +1,7 @@
 /** Entry buffers handed to callers own their memory, so a held bucket does not pin whole read chunks. */
+import { crc32, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { decodeEntrySync, inflateChunkSize } from '../../../lib/artifacts/entry-decoder.js';
 import { readArtifact } from '../../../lib/artifacts/read-artifact.js';
 import { compactBuffer, readEntryBuffers } from '../../../lib/artifacts/read-entries.js';
 import { openBufferSource } from '../../../lib/artifacts/sources/buffer-source.js';
@@ -51,5 +53,33 @@ describe('entry buffers kept by callers', () => {
     expect(copied.buffer.byteLength).toBe(20_000);
     expect(copied.equals(view)).toBe(true);
     expect(kept).toBe(owner);
+  });
+});
+
+describe('inflate output sizing', () => {
+  it('gives an entry an output chunk of its own size, from 64 bytes (zlib minimum) up to 1 MiB', () => {
+    expect(inflateChunkSize(0)).toBe(64);
+    expect(inflateChunkSize(500)).toBe(501);
+    expect(inflateChunkSize(20_000)).toBe(20_001);
+    expect(inflateChunkSize(50 * 1024 * 1024)).toBe(1024 * 1024);
+  });
+
+  it('inflates a small entry without allocating a chunk larger than a pool slab', () => {
+    // Prepare: a 500-byte text, deflated
+    const content = Buffer.alloc(500, 'small text ');
+    const compressed = deflateRawSync(content);
+
+    // Act
+    const bytes = decodeEntrySync(compressed, {
+      offset: 0,
+      method: 8,
+      size: content.length,
+      compressedSize: compressed.length,
+      crc32: crc32(content) >>> 0,
+    });
+
+    // Assess: the result is the content, in (a view of) no more than Node's 8 KiB pool slab
+    expect(bytes.equals(content)).toBe(true);
+    expect(bytes.buffer.byteLength).toBeLessThanOrEqual(POOL_BYTES);
   });
 });
