@@ -18,7 +18,7 @@ import { isTenantClosed } from './ingest.js';
 import type { FinalizeMessage } from './messages.js';
 import type { PipelineDeps } from './ports.js';
 import { type BuildManifest, type BuildProgress, stateKeys } from './records.js';
-import { buildRecord, errorRecord, hasResult, writeResult } from './results.js';
+import { buildRecord, errorRecord, readBuildGate, writeResult } from './results.js';
 import { buildScriptMetadata, buildScriptModules } from './script-metadata.js';
 import { reopenSession } from './sessions.js';
 import { openUsableToken } from './upload.js';
@@ -67,8 +67,9 @@ async function recoverToken(
 export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps): Promise<FinalizeOutcome> {
   const { ref } = message;
   const started = deps.now();
-  if (await isTenantClosed(ref.tenant, deps)) return 'skipped-tenant-closed';
-  if (await hasResult(ref, deps)) return 'duplicate';
+  const gate = await readBuildGate(ref, deps);
+  if (gate === 'tenant-closed') return 'skipped-tenant-closed';
+  if (gate === 'has-result') return 'duplicate';
   const [manifestDoc, progressDoc] = await Promise.all([
     deps.state.get<BuildManifest>(stateKeys.manifest(ref)),
     deps.state.get<BuildProgress>(stateKeys.progress(ref)),

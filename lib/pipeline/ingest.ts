@@ -17,7 +17,7 @@ import {
   type BuildProgress,
   stateKeys,
 } from './records.js';
-import { errorRecord, hasResult, invalidKeyRecord, writeResult } from './results.js';
+import { errorRecord, invalidKeyRecord, readBuildGate, writeResult } from './results.js';
 import type { ObjectEvent } from './s3-events.js';
 import { enqueueFinalize, openAndDispatchSession } from './sessions.js';
 import { buildScriptTags } from './tags.js';
@@ -149,11 +149,12 @@ export async function ingestObject(event: ObjectEvent, deps: PipelineDeps): Prom
   }
   const log = deps.log.child({ tenant: ref.tenant, script: ref.script, build: ref.build });
   const stageDeps = { ...deps, log };
-  if (await isTenantClosed(ref.tenant, deps)) {
+  const gate = await readBuildGate(ref, deps);
+  if (gate === 'tenant-closed') {
     log.warn('tenant closed; dropping the build', { code: 'tenant.closed' });
     return 'ignored-tenant-closed';
   }
-  if (await hasResult(ref, deps)) return 'duplicate';
+  if (gate === 'has-result') return 'duplicate';
   const artifact: ArtifactPointer = {
     bucket: event.bucket,
     key: event.key,

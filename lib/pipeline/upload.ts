@@ -10,7 +10,6 @@
 
 import { readJwtExpiry } from '../cloudflare/jwt.js';
 import { isPipelineError, PipelineError } from '../errors.js';
-import { isTenantClosed } from './ingest.js';
 import type { UploadMessage } from './messages.js';
 import type { PipelineDeps } from './ports.js';
 import {
@@ -20,7 +19,7 @@ import {
   type SessionPlan,
   stateKeys,
 } from './records.js';
-import { hasResult } from './results.js';
+import { readBuildGate } from './results.js';
 import { enqueueFinalize, reopenSession } from './sessions.js';
 
 export type UploadOutcome = 'uploaded' | 'completed' | 'reopened' | 'stale' | 'skipped';
@@ -115,8 +114,7 @@ export async function uploadBucketOfBuild(
   message: UploadMessage,
   deps: PipelineDeps,
 ): Promise<UploadOutcome> {
-  if (await isTenantClosed(message.ref.tenant, deps)) return 'skipped';
-  if (await hasResult(message.ref, deps)) return 'skipped';
+  if ((await readBuildGate(message.ref, deps)) !== 'open') return 'skipped';
   const { progress, plan, files } = await loadBucket(message, deps);
   const current = progress?.sessionId === message.sessionId;
   const jwt = openUsableToken(message.token, deps);

@@ -300,6 +300,37 @@ describe('pipeline stages (in process, fake Cloudflare)', () => {
     expect(harness.cf.deploys).toHaveLength(0);
   });
 
+  it('reads the tombstone and the result record at once, not one after the other', async () => {
+    // Prepare: note, for every state read, whether a gate read of the other kind was in flight with it
+    const harness = createHarness();
+    const read = harness.store.get.bind(harness.store);
+    const inFlight = { tombstone: 0, result: 0 };
+    let overlaps = 0;
+    harness.store.get = async <T>(key: string) => {
+      const kind = key.startsWith('tombstones/')
+        ? 'tombstone'
+        : key.startsWith('results/')
+          ? 'result'
+          : undefined;
+      if (kind === undefined) return read<T>(key);
+      inFlight[kind] += 1;
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (inFlight.tombstone > 0 && inFlight.result > 0) overlaps += 1;
+        return await read<T>(key);
+      } finally {
+        inFlight[kind] -= 1;
+      }
+    };
+
+    // Act: one stage invocation
+    const outcome = await harness.ingest(harness.upload('acme/site/b1.zip', SITE));
+
+    // Assess
+    expect(outcome).toBe('dispatched');
+    expect(overlaps).toBeGreaterThan(0);
+  });
+
   it('throws typed errors only', async () => {
     const harness = createHarness();
     harness.cf.failNext = 10;
