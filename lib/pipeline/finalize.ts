@@ -14,11 +14,11 @@
  */
 import { isPipelineError, PipelineError } from '../errors.js';
 import { acquireDeployLease, completeDeploy, releaseDeployLease } from './deploy-guard.js';
-import { isTenantClosed } from './ingest.js';
+import { isTenantClosed, readBuildGate } from './ingest.js';
 import type { FinalizeMessage } from './messages.js';
 import type { PipelineDeps } from './ports.js';
 import { type BuildManifest, type BuildProgress, stateKeys } from './records.js';
-import { buildRecord, errorRecord, readBuildGate, writeResult } from './results.js';
+import { buildRecord, errorRecord, writeResult } from './results.js';
 import { buildScriptMetadata, buildScriptModules } from './script-metadata.js';
 import { reopenSession } from './sessions.js';
 import { openUsableToken } from './upload.js';

@@ -22,22 +22,6 @@ const METRIC_BY_STATUS = {
   superseded: 'BuildsSuperseded',
 } as const;
 
-/** Whether a stage may act on a build: its tenant was torn down, it already has its result, or neither. */
-export type BuildGate = 'tenant-closed' | 'has-result' | 'open';
-
-/**
- * Reads the tenant's tombstone and the build's result record at once (one S3 round trip of waiting, not
- * two, at the start of every stage); a closed tenant wins over a result.
- */
-export async function readBuildGate(ref: BuildRef, deps: PipelineDeps): Promise<BuildGate> {
-  const [tombstone, result] = await Promise.all([
-    deps.state.get(stateKeys.tombstone(ref.tenant)),
-    deps.state.get(stateKeys.result(ref)),
-  ]);
-  if (tombstone !== undefined) return 'tenant-closed';
-  return result === undefined ? 'open' : 'has-result';
-}
-
 /** Writes the record once; returns false when the build already had one. */
 export async function writeResult(record: ResultRecord, deps: PipelineDeps): Promise<boolean> {
   const created = await deps.state.create(stateKeys.result(record), record);

@@ -10,6 +10,7 @@
 
 import { readJwtExpiry } from '../cloudflare/jwt.js';
 import { isPipelineError, PipelineError } from '../errors.js';
+import { readBuildGate } from './ingest.js';
 import type { UploadMessage } from './messages.js';
 import type { PipelineDeps } from './ports.js';
 import {
@@ -19,7 +20,6 @@ import {
   type SessionPlan,
   stateKeys,
 } from './records.js';
-import { readBuildGate } from './results.js';
 import { enqueueFinalize, reopenSession } from './sessions.js';
 
 export type UploadOutcome = 'uploaded' | 'completed' | 'reopened' | 'stale' | 'skipped';
