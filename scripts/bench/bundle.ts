@@ -2,9 +2,9 @@
  * Bundles the measured children before a run. The in-process child is bundled like serverless.yml
  * bundles the Lambda functions (ESM, minified, tree-shaken, the AWS SDK included, `module` before `main`,
  * a linked source map without sources) and runs with the functions' Node flags ({@link LAMBDA_NODE_FLAGS})
- * and process variables ({@link LAMBDA_PROCESS_ENV}), so its memory is that of the deployed code rather than of a TypeScript loader. The local-mode child
- * leaves packages external (s3rver and local SQS are not bundleable and never deployed). The ingest
- * benchmark's child is bundled like a function too.
+ * and process variables ({@link LAMBDA_PROCESS_ENV}), so its memory is that of the deployed code rather
+ * than of a TypeScript loader. The local-mode child leaves packages external (s3rver and local SQS are not
+ * bundleable and never deployed). The ingest benchmark's child is bundled like a function too.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
