@@ -99,7 +99,7 @@ const pin = (pointer: ArtifactPointer) => ({
 /** The artifacts bucket seen through the artifact reader, pinned to each event's version/ETag. */
 export function createArtifactStore(s3: S3Client, config: Readonly<Config>): ArtifactStore {
   return {
-    async metadata(pointer) {
+    async head(pointer) {
       try {
         const head = await s3.send(
           new HeadObjectCommand({
@@ -110,12 +110,12 @@ export function createArtifactStore(s3: S3Client, config: Readonly<Config>): Art
               : { VersionId: pointer.versionId }),
           }),
         );
-        return head.Metadata ?? {};
+        return { size: head.ContentLength ?? 0, metadata: head.Metadata ?? {} };
       } catch (error) {
         throw mapS3Error(error, pin(pointer));
       }
     },
-    open: (pointer) => openS3Source(s3, pin(pointer)),
+    open: (pointer) => openS3Source(s3, pin(pointer), pointer.size),
     read: (source, tenant) =>
       readArtifact(source, {
         tenant,

@@ -60,13 +60,15 @@ export async function readBuildGate(ref: BuildRef, deps: PipelineDeps): Promise<
 
 async function readManifest(
   ref: BuildRef,
-  artifact: ArtifactPointer,
+  event: ArtifactPointer,
   order: BuildOrder,
   deps: PipelineDeps,
 ): Promise<BuildManifest> {
   const started = deps.now();
-  const metadata = await deps.artifacts.metadata(artifact);
-  const tags = buildScriptTags(ref.tenant, metadata.tags, deps.config.tags);
+  const head = await deps.artifacts.head(event);
+  const tags = buildScriptTags(ref.tenant, head.metadata.tags, deps.config.tags);
+  // The size S3 reported for this exact version: later stages open the archive without a HEAD of their own.
+  const artifact: ArtifactPointer = { ...event, size: head.size };
   const source = await deps.artifacts.open(artifact);
   let read: Awaited<ReturnType<PipelineDeps['artifacts']['read']>>;
   try {

@@ -25,11 +25,20 @@ export interface Metrics {
   bytes(name: string, value: number): void;
 }
 
+/** What a HEAD of the pinned artifact says. */
+export interface ArtifactHead {
+  size: number;
+  metadata: Record<string, string>;
+}
+
 /** The artifact object in the artifacts bucket: metadata, a pinned reader, and the archive reader. */
 export interface ArtifactStore {
-  /** HEAD pinned to the event's ETag/version: S3 user metadata (extra tags live there). */
-  metadata(pointer: ArtifactPointer): Promise<Record<string, string>>;
-  /** A random-access source pinned to exactly the announced bytes. */
+  /** HEAD pinned to the event's ETag/version: the object's size and S3 user metadata (extra tags). */
+  head(pointer: ArtifactPointer): Promise<ArtifactHead>;
+  /**
+   * A random-access source pinned to exactly the announced bytes, without a request of its own:
+   * `pointer.size` must be the size {@link head} returned (ingest records it in the manifest).
+   */
   open(pointer: ArtifactPointer): Promise<ZipSource>;
   /** Validates the archive and builds the artifact model (tenant-salted hashes). */
   read(source: ZipSource, tenant: string): Promise<Artifact>;

@@ -157,7 +157,7 @@ export function createHarness(env: Record<string, string> = {}): Harness {
   const sourceOf = (pointer: ArtifactPointer): ZipSource =>
     ({ size: 0, bytesRead: 0, pointer, close: async () => undefined }) as unknown as ZipSource;
   const artifacts: ArtifactStore = {
-    metadata: async (pointer) => objectOf(pointer).metadata,
+    head: async (pointer) => ({ size: pointer.size, metadata: objectOf(pointer).metadata }),
     open: async (pointer) => {
       objectOf(pointer);
       return sourceOf(pointer);

@@ -57,27 +57,37 @@ const changed = (pin: S3ObjectPin, cause?: unknown) =>
     },
   );
 
-/** HEADs the object (size, ETag) and returns a source pinned to that version. */
-export async function openS3Source(s3: S3Client, pin: S3ObjectPin): Promise<ZipSource> {
+const condition = (pin: S3ObjectPin, etag: string | undefined) =>
+  pin.versionId !== undefined
+    ? { VersionId: pin.versionId }
+    : etag === undefined
+      ? {}
+      : { IfMatch: `"${etag}"` };
+
+/**
+ * A source pinned to the object's version or ETag. With `knownSize` (a size a pinned HEAD returned
+ * before, e.g. the one ingest recorded) and a pin, it opens without a request; otherwise it HEADs the
+ * object for its size and ETag first. Either way every GET is pinned, so a changed object fails the read.
+ */
+export async function openS3Source(s3: S3Client, pin: S3ObjectPin, knownSize?: number): Promise<ZipSource> {
   const wantedEtag = unquote(pin.etag);
-  const condition = (etag: string | undefined) =>
-    pin.versionId !== undefined
-      ? { VersionId: pin.versionId }
-      : etag === undefined
-        ? {}
-        : { IfMatch: `"${etag}"` };
+  const pinned = wantedEtag !== undefined || pin.versionId !== undefined;
+  if (knownSize !== undefined && pinned) return pinnedSource(s3, pin, wantedEtag, knownSize);
   let head: HeadObjectCommandOutput;
   try {
     head = await s3.send(
-      new HeadObjectCommand({ Bucket: pin.bucket, Key: pin.key, ...condition(wantedEtag) }),
+      new HeadObjectCommand({ Bucket: pin.bucket, Key: pin.key, ...condition(pin, wantedEtag) }),
     );
   } catch (error) {
     throw mapS3Error(error, pin);
   }
   const etag = unquote(head.ETag) ?? wantedEtag;
   if (wantedEtag !== undefined && etag !== wantedEtag) throw changed(pin);
-  const size = head.ContentLength ?? 0;
-  const pinned = { Bucket: pin.bucket, Key: pin.key, ...condition(etag) };
+  return pinnedSource(s3, pin, etag, head.ContentLength ?? 0);
+}
+
+function pinnedSource(s3: S3Client, pin: S3ObjectPin, etag: string | undefined, size: number): ZipSource {
+  const pinned = { Bucket: pin.bucket, Key: pin.key, ...condition(pin, etag) };
   const checkEtag = (responseEtag: string | undefined) => {
     if (etag !== undefined && responseEtag !== undefined && unquote(responseEtag) !== etag)
       throw changed(pin);

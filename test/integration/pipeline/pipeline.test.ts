@@ -114,6 +114,40 @@ describe('the pipeline over real wire protocols (s3rver, local SQS, the Cloudfla
     expect(assets.get('/index.html')?.hash).not.toBe(script('globex--site')?.assets.get('/index.html')?.hash);
   });
 
+  it('HEADs the archive once per build: upload and finalize open it with the size ingest recorded', async () => {
+    // Prepare: count the artifact requests each command makes (bucket size 2: several upload stages).
+    const commands: string[] = [];
+    const name = 'countArtifactRequests';
+    stack.deps.s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Bucket?: string; Key?: string };
+        if (input.Bucket === LOCAL_ARTIFACTS_BUCKET && input.Key === 'acme/heads/b1.zip')
+          commands.push(context.commandName ?? 'unknown');
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+
+    const body = await zipFiles(site('heads'));
+
+    // Act
+    try {
+      await putArtifact(stack, 'acme/heads/b1.zip', body);
+      const result = await waitForResult(stack, 'acme/heads/b1');
+
+      // Assess
+      expect(result.status).toBe('deployed');
+      expect(commands.filter((command) => command === 'HeadObjectCommand')).toHaveLength(1);
+      expect(commands.filter((command) => command === 'GetObjectCommand').length).toBeGreaterThan(3);
+      const manifest = await stack.deps.state.get<{ artifact: { size: number } }>(
+        'builds/acme/heads/b1/manifest.json',
+      );
+      expect(manifest?.value.artifact.size).toBe(body.length);
+    } finally {
+      stack.deps.s3.middlewareStack.remove(name);
+    }
+  });
+
   it('deploys once for a duplicated S3 event, with one result', async () => {
     const body = await zipFiles(site('dup'));
     await putArtifact(stack, 'acme/dup/b1.zip', body);

@@ -88,6 +88,56 @@ describe('openS3Source', () => {
     );
   });
 
+  it('opens without a HEAD when the verified size is known, every GET still pinned', async () => {
+    // Act
+    const source = await openS3Source(s3, { ...PIN, etag: ETAG }, ZIP.length);
+    const artifact = await readArtifact(source, { tenant: 'acme' });
+
+    // Assess
+    expect(artifact.assets).toHaveLength(30);
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    const gets = s3Mock.commandCalls(GetObjectCommand).map((call) => call.args[0].input);
+    expect(gets.length).toBeGreaterThan(0);
+    expect(gets.every((input) => input.IfMatch === `"${ETAG}"`)).toBe(true);
+  });
+
+  it.each([
+    [
+      'overwritten (412)',
+      () => s3Mock.on(GetObjectCommand).rejects(failure('PreconditionFailed', 412)),
+      'artifact.changed',
+    ],
+    [
+      'answered with another ETag',
+      () => s3Mock.on(GetObjectCommand).callsFake(serve(ZIP, { etag: 'new' })),
+      'artifact.changed',
+    ],
+    [
+      'deleted (404)',
+      () => s3Mock.on(GetObjectCommand).rejects(failure('NoSuchKey', 404)),
+      'artifact.not-found',
+    ],
+  ])('opened with a known size, still fails the first read of an object %s', async (_, arrange, code) => {
+    // Prepare
+    arrange();
+    const source = await openS3Source(s3, { ...PIN, etag: ETAG }, ZIP.length);
+
+    // Act
+    const error = await source.read(0, 100).catch((thrown: unknown) => thrown);
+
+    // Assess
+    expect((error as PipelineError).code).toBe(code);
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
+  });
+
+  it('HEADs anyway when it has a size but nothing to pin to', async () => {
+    // Act
+    await openS3Source(s3, PIN, ZIP.length);
+
+    // Assess
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(1);
+  });
+
   it.each([
     {
       label: 'HEAD 404',
