@@ -67,13 +67,16 @@ async function recoverToken(
 export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps): Promise<FinalizeOutcome> {
   const { ref } = message;
   const started = deps.now();
-  const gate = await readBuildGate(ref, deps);
-  if (gate === 'tenant-closed') return 'skipped-tenant-closed';
-  if (gate === 'has-result') return 'duplicate';
-  const [manifestDoc, progressDoc] = await Promise.all([
+  // The build's documents are read beside the gate, which decides whether they count.
+  const documents = Promise.all([
     deps.state.get<BuildManifest>(stateKeys.manifest(ref)),
     deps.state.get<BuildProgress>(stateKeys.progress(ref)),
   ]);
+  documents.catch(() => undefined);
+  const gate = await readBuildGate(ref, deps);
+  if (gate === 'tenant-closed') return 'skipped-tenant-closed';
+  if (gate === 'has-result') return 'duplicate';
+  const [manifestDoc, progressDoc] = await documents;
   if (manifestDoc === undefined) {
     throw new PipelineError(
       'build.purged',
@@ -83,6 +86,9 @@ export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps
   const manifest = manifestDoc.value;
   const progress = progressDoc?.value;
 
+  // The modules are read from the archive while the lease is taken (wasted only when it is refused).
+  const modules = loadModules(manifest, deps);
+  modules.catch(() => undefined);
   const holder = deps.newSessionId();
   const lease = await acquireDeployLease(
     deps.state,
@@ -131,10 +137,10 @@ export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps
   let deployed: Awaited<ReturnType<PipelineDeps['cloudflare']['deployScript']>>;
   let putStartedAt: number | undefined;
   try {
-    const modules = buildScriptModules(manifest, await loadModules(manifest, deps));
+    const scriptModules = buildScriptModules(manifest, await modules);
     putStartedAt = deps.now().getTime();
     deployed = await deps.cloudflare.deployScript(deps.config.cloudflare.namespace, manifest.scriptName, {
-      modules,
+      modules: scriptModules,
       metadata: buildScriptMetadata(manifest, completionToken),
     });
   } catch (error) {

@@ -182,10 +182,17 @@ export async function ingestObject(event: ObjectEvent, deps: PipelineDeps): Prom
   };
   const order: BuildOrder = { eventTime: event.eventTime, build: ref.build };
   const claim: BuildClaim = { v: 1, ref, artifact, order, claimedAt: deps.now().toISOString() };
-  if (!(await claimBuild(claim, deps, log))) return 'ignored-id-reused';
-  if ((await deps.state.get(stateKeys.progress(ref))) !== undefined) return 'duplicate';
+  // The claim and the two reads that decide how far an earlier run got go out together.
+  const [claimed, progressDoc, manifestDoc] = await Promise.all([
+    claimBuild(claim, deps, log),
+    deps.state.get(stateKeys.progress(ref)),
+    deps.state.get<BuildManifest>(stateKeys.manifest(ref)),
+  ]);
+  if (!claimed) return 'ignored-id-reused';
+  if (progressDoc !== undefined) return 'duplicate';
 
-  let manifest = (await deps.state.get<BuildManifest>(stateKeys.manifest(ref)))?.value;
+  let manifest = manifestDoc?.value;
+  let stored: Promise<unknown> = Promise.resolve();
   if (manifest === undefined) {
     try {
       manifest = await readManifest(ref, artifact, order, deps);
@@ -197,12 +204,13 @@ export async function ingestObject(event: ObjectEvent, deps: PipelineDeps): Prom
       );
       return 'rejected';
     }
-    await deps.state.put(stateKeys.manifest(ref), manifest);
+    // Stored while the session opens; nothing is dispatched before it is (the stages after read it).
+    stored = deps.state.put(stateKeys.manifest(ref), manifest);
     deps.metrics.timing('IngestDuration', manifest.ingest.durationMs);
     deps.metrics.bytes('ArtifactBytesRead', manifest.ingest.bytesRead);
   }
 
-  const dispatched = await openAndDispatchSession(manifest, stageDeps);
+  const dispatched = await openAndDispatchSession(manifest, stageDeps, stored);
   if (dispatched.buckets === 0) {
     await enqueueFinalize(
       ref,

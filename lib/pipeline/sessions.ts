@@ -63,20 +63,27 @@ function planBuckets(manifest: BuildManifest, buckets: string[][]): PlannedFile[
 /**
  * Opens a session for the manifest's exact script on the namespace endpoint, stores its plan and
  * enqueues one upload message per bucket. Empty buckets mean the JWT is already the completion token.
+ * `ready` (ingest storing the manifest) runs while the session opens; nothing is written or sent before
+ * it has succeeded.
  */
 export async function openAndDispatchSession(
   manifest: BuildManifest,
   deps: PipelineDeps,
+  ready: Promise<unknown> = Promise.resolve(),
 ): Promise<DispatchedSession> {
   if (manifest.assets.length === 0) {
+    await ready;
     // A Worker without static assets needs no session and no completion token.
     return { sessionId: deps.newSessionId(), buckets: 0, missing: 0, missingBytes: 0 };
   }
-  const session = await deps.cloudflare.openUploadSession(
-    deps.config.cloudflare.namespace,
-    manifest.scriptName,
-    toCloudflareManifest(manifest),
-  );
+  const [session] = await Promise.all([
+    deps.cloudflare.openUploadSession(
+      deps.config.cloudflare.namespace,
+      manifest.scriptName,
+      toCloudflareManifest(manifest),
+    ),
+    ready,
+  ]);
   const sessionId = deps.newSessionId();
   if (session.buckets.length === 0) {
     return { sessionId, completionToken: session.jwt, buckets: 0, missing: 0, missingBytes: 0 };

@@ -114,8 +114,12 @@ export async function uploadBucketOfBuild(
   message: UploadMessage,
   deps: PipelineDeps,
 ): Promise<UploadOutcome> {
+  // The plan is read beside the gate; its failure (a closed tenant's plan may be purged) counts only
+  // when the gate is open.
+  const bucket = loadBucket(message, deps);
+  bucket.catch(() => undefined);
   if ((await readBuildGate(message.ref, deps)) !== 'open') return 'skipped';
-  const { progress, plan, files } = await loadBucket(message, deps);
+  const { progress, plan, files } = await bucket;
   const current = progress?.sessionId === message.sessionId;
   const jwt = openUsableToken(message.token, deps);
   if (jwt === undefined) return current ? reopen(message, deps) : 'stale';

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamedBucket } from '../../../lib/cloudflare/types.js';
 import { PipelineError } from '../../../lib/errors.js';
+import { finalizeBuild } from '../../../lib/pipeline/finalize.js';
 import type { ResultRecord } from '../../../lib/pipeline/records.js';
+import { uploadBucketOfBuild } from '../../../lib/pipeline/upload.js';
 import { containsSecret } from '../../../lib/redact.js';
 import { createHarness, type Harness } from '../../helpers/pipeline-harness.js';
 
@@ -300,6 +302,55 @@ describe('pipeline stages (in process, fake Cloudflare)', () => {
     expect(harness.cf.deploys).toHaveLength(0);
   });
 
+  it('skips, not fails, the messages of a closed tenant whose build state was already purged', async () => {
+    // Prepare: teardown wrote the tombstone and purged the build's documents; messages are still queued.
+    const harness = createHarness();
+    await harness.ingest(harness.upload('acme/site/b1.zip', SITE));
+    const [upload] = harness.take('upload');
+    await harness.store.put('tombstones/acme.json', { tenant: 'acme' });
+    await harness.store.deleteKeys(harness.store.keys().filter((key) => key.startsWith('builds/')));
+    const finalize = {
+      v: 1 as const,
+      kind: 'finalize' as const,
+      ref: upload?.ref ?? { tenant: 'acme', script: 'site', build: 'b1' },
+      sessionId: upload?.sessionId ?? 'gone',
+      reason: 'completed' as const,
+    };
+
+    // Act
+    const outcomes = [
+      upload === undefined ? 'none' : await uploadBucketOfBuild(upload, harness.deps),
+      await finalizeBuild(finalize, harness.deps),
+    ];
+
+    // Assess
+    expect(outcomes).toEqual(['skipped', 'skipped-tenant-closed']);
+    expect(harness.cf.calls).toEqual(['session']);
+  });
+
+  it('stores the manifest while the session opens, and dispatches nothing when storing it fails', async () => {
+    // Prepare: the manifest write waits until the session was opened, then fails.
+    const harness = createHarness();
+    const put = harness.store.put.bind(harness.store);
+    harness.store.put = async (key: string, value: unknown) => {
+      if (!key.endsWith('/manifest.json')) return put(key, value);
+      for (let tries = 0; tries < 100 && !harness.cf.calls.includes('session'); tries += 1)
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      throw new PipelineError('s3.unavailable', 'the state bucket asked to slow down');
+    };
+
+    // Act
+    const error = await harness
+      .ingest(harness.upload('acme/site/b1.zip', SITE))
+      .catch((thrown: unknown) => thrown);
+
+    // Assess: the session was opened meanwhile, but no plan, progress or upload message exists.
+    expect(error).toMatchObject({ code: 's3.unavailable' });
+    expect(harness.cf.calls).toEqual(['session']);
+    expect(harness.store.keys().filter((key) => /\/(plan|progress|manifest)\.json$/.test(key))).toEqual([]);
+    expect(harness.queues.upload).toHaveLength(0);
+  });
+
   it('reads the tombstone and the result record at once, not one after the other', async () => {
     // Prepare: note, for every state read, whether a gate read of the other kind was in flight with it
     const harness = createHarness();
@@ -331,6 +382,40 @@ describe('pipeline stages (in process, fake Cloudflare)', () => {
     expect(overlaps).toBeGreaterThan(0);
   });
 
+  it('keeps each stage to a few round trips in a row to S3 and Cloudflare', async () => {
+    // Prepare: every state, archive and Cloudflare call takes a moment; each call's depth is one more
+    // than the deepest call that had finished when it started (calls made together share a depth).
+    const harness = createHarness();
+    const trips = countRoundTrips(harness);
+    const event = harness.upload('acme/site/b1.zip', SITE);
+
+    // Act
+    const ingest = await trips.of(() => harness.ingest(event));
+    const [first, second] = harness.take('upload');
+    const upload = await trips.of(async () => {
+      if (first !== undefined) await uploadBucketOfBuild(first, harness.deps);
+    });
+    const completing = await trips.of(async () => {
+      if (second !== undefined) await uploadBucketOfBuild(second, harness.deps);
+    });
+    const [finalizeMessage] = harness.take('finalize');
+    const finalize = await trips.of(async () => {
+      if (finalizeMessage !== undefined) await finalizeBuild(finalizeMessage, harness.deps);
+    });
+
+    // Assess: ingest: gate; claim with the progress and manifest reads; HEAD; the manifest stored while
+    // the session opens; plan; progress. An upload: gate with its plan; the request; its marker; the
+    // other markers read. Finalize: gate with the build's documents; the lease (read, create) with
+    // the modules; the PUT; tombstone; pointer (read, replace); result (create).
+    expect(harness.cf.deploys).toHaveLength(1);
+    expect({ ingest, upload, completing, finalize }).toEqual({
+      ingest: 6,
+      upload: 4,
+      completing: 3,
+      finalize: 8,
+    });
+  });
+
   it('throws typed errors only', async () => {
     const harness = createHarness();
     harness.cf.failNext = 10;
@@ -342,3 +427,36 @@ describe('pipeline stages (in process, fake Cloudflare)', () => {
     expect(error).toBeInstanceOf(PipelineError);
   });
 });
+
+/** Wraps the harness's state, archive and Cloudflare calls to measure the longest chain of calls in a row. */
+function countRoundTrips(harness: Harness) {
+  let finishedDepth = 0;
+  let deepest = 0;
+  const wrap = <T extends object>(target: T, names: Array<keyof T>) => {
+    for (const name of names) {
+      const call = target[name] as unknown as (...args: unknown[]) => Promise<unknown>;
+      (target as Record<keyof T, unknown>)[name] = async (...args: unknown[]) => {
+        const depth = finishedDepth + 1;
+        deepest = Math.max(deepest, depth);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        try {
+          return await call.apply(target, args);
+        } finally {
+          finishedDepth = Math.max(finishedDepth, depth);
+        }
+      };
+    }
+  };
+  wrap(harness.store, ['get', 'put', 'create', 'replace']);
+  // Opening the archive sends nothing (the HEAD is ingest's), so only reads count.
+  wrap(harness.deps.artifacts, ['head', 'readEntries']);
+  wrap(harness.cf, ['openUploadSession', 'uploadBucketStream', 'deployScript']);
+  return {
+    async of(run: () => Promise<unknown>): Promise<number> {
+      finishedDepth = 0;
+      deepest = 0;
+      await run();
+      return deepest;
+    },
+  };
+}
