@@ -120,7 +120,10 @@ export async function uploadBucketOfBuild(
   bucket.catch(() => undefined);
   if ((await readBuildGate(message.ref, deps)) !== 'open') return 'skipped';
   const { progress, plan, files } = await bucket;
-  const current = progress?.sessionId === message.sessionId;
+  // No progress document yet: ingest enqueues the uploads before it records progress (so a crash between
+  // leaves the messages that redo it), and an upload may read before that write. This is then the build's
+  // only session, so it is current (reopenSession reads a missing document the same way).
+  const current = progress === undefined || progress.sessionId === message.sessionId;
   const jwt = openUsableToken(message.token, deps);
   if (jwt === undefined) return current ? reopen(message, deps) : 'stale';
   const started = deps.now();

@@ -121,6 +121,22 @@ describe('pipeline stages (in process, fake Cloudflare)', () => {
     });
   });
 
+  it('still notices a lost completion when the uploads ran before ingest recorded its progress', async () => {
+    // Prepare: the completing response is lost, and the uploads read before the progress document exists
+    // (ingest writes it after enqueueing them).
+    const harness = createHarness();
+    harness.cf.loseCompletion = true;
+    expect(await harness.ingest(harness.upload('acme/site/b1.zip', SITE))).toBe('dispatched');
+    await harness.store.deleteKeys(['builds/acme/site/b1/progress.json']);
+
+    // Act
+    const outcomes = await harness.drain();
+
+    // Assess: the last upload re-opens the session, and the build deploys.
+    expect(outcomes).toEqual(['uploaded', 'reopened', 'deployed']);
+    expect(result(harness, 'acme/site/b1')).toMatchObject({ status: 'deployed' });
+  });
+
   it('re-opens the session when a replayed upload carries an expired JWT, and still deploys', async () => {
     const harness = createHarness();
     await harness.ingest(harness.upload('acme/site/b1.zip', SITE));
