@@ -24,37 +24,41 @@ const UNKNOWN_LENGTH_START = 64 * 1024;
 
 /**
  * The whole body; a body over `limit` answers 413 / 10027 once it has been drained. Each chunk is copied
- * as it arrives into one buffer sized from Content-Length, so a ~67 MB bucket costs no concatenation
- * once it has all arrived (the stand-in answers as soon as the last byte is in, as Cloudflare's edge
- * would, instead of spending the shared cores on a 67 MB copy then). `watcher` sees the body grow.
+ * as it arrives into one buffer sized from Content-Length, so a body costs no concatenation once it has
+ * all arrived (the stand-in answers as soon as the last byte is in, as Cloudflare's edge would). With a
+ * `consumer` (a bucket upload's multipart scanner) the chunks go to it instead and nothing is buffered
+ * here: the body returned is empty.
  */
 export function readBody(
   request: IncomingMessage,
   limit: number,
-  watcher?: { received(body: Buffer, size: number): void },
+  consumer?: { push(chunk: Buffer): void },
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers['content-length']);
     const known = Number.isSafeInteger(declared) && declared >= 0 && declared <= limit;
-    let body = Buffer.allocUnsafe(known ? declared : Math.min(UNKNOWN_LENGTH_START, limit));
+    let body = Buffer.allocUnsafe(
+      consumer !== undefined ? 0 : known ? declared : Math.min(UNKNOWN_LENGTH_START, limit),
+    );
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       const end = size + chunk.length;
-      if (end <= limit) {
+      if (end <= limit && consumer !== undefined) {
+        consumer.push(chunk);
+      } else if (end <= limit) {
         if (end > body.length) {
           const grown = Buffer.allocUnsafe(Math.min(limit, Math.max(end, body.length * 2)));
           body.copy(grown, 0, 0, size);
           body = grown;
         }
         chunk.copy(body, size);
-        watcher?.received(body, end);
       }
       size = end;
     });
     request.on('end', () =>
       size > limit
         ? reject(new ApiError(413, CF_CODES.tooLarge, `the request body exceeds ${limit} bytes`))
-        : resolve(body.subarray(0, size)),
+        : resolve(body.subarray(0, consumer === undefined ? size : 0)),
     );
     request.on('error', reject);
   });

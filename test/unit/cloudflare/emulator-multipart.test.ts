@@ -76,14 +76,21 @@ describe('emulator multipart parser', () => {
   });
 
   /** Feeds `body` to a scanner `step` bytes at a time, the way the request body arrives. */
-  function scanInSteps(body: Buffer, boundary: string, step: number) {
-    const seen: Array<{ name: string; at: number }> = [];
+  function scanInSteps(body: Buffer, boundary: string, step: number, keepData = true) {
+    const seen: Array<{ name: string; at: number; data: string }> = [];
     let size = 0;
-    const scanner = new MultipartScanner(boundary, (part) => seen.push({ name: part.name, at: size }));
-    for (size = Math.min(step, body.length); size < body.length; size = Math.min(size + step, body.length)) {
-      scanner.received(body, size);
+    const scanner = new MultipartScanner(
+      boundary,
+      (part) => seen.push({ name: part.name, at: size, data: part.data.toString('latin1') }),
+      { keepData },
+    );
+    for (size = 0; size < body.length; ) {
+      const next = Math.min(size + step, body.length);
+      const chunk = body.subarray(size, next);
+      size = next;
+      scanner.push(chunk);
     }
-    return { seen, finish: () => scanner.finish(body) };
+    return { seen, scanner, finish: () => scanner.finish() };
   }
 
   it.each([1, 3, 7, 64, 100_000])('finds the same parts fed %i bytes at a time', (step) => {
@@ -133,6 +140,51 @@ describe('emulator multipart parser', () => {
     expect(seen[1]?.at).toBeGreaterThan(10_000);
   });
 
+  it.each([1, 7, 64, 100_000])(
+    'without keeping the data, hands each part over whole once, fed %i bytes at a time',
+    (step) => {
+      // Prepare: parts around and across chunk edges, with boundary look-alikes inside
+      const { body, contentType } = encodeMultipart(
+        Array.from({ length: 12 }, (_, i) => ({
+          name: `p${i}`,
+          filename: `p${i}`,
+          contentType: 'application/null',
+          data: `${'v'.repeat(i * 37)}\r\n--${'w'.repeat(i)}`,
+        })),
+      );
+      const boundary = readBoundary(contentType) ?? '';
+      const whole = parseMultipart(body, boundary);
+
+      // Act
+      const { seen, finish } = scanInSteps(body, boundary, step, false);
+      const parts = finish();
+
+      // Assess: onPart saw every part's bytes; the parts kept afterwards carry none.
+      expect(seen.map((part) => [part.name, part.data])).toEqual(
+        whole.map((part) => [part.name, part.data.toString('latin1')]),
+      );
+      expect(parts.map((part) => [part.name, part.contentType, part.data.length])).toEqual(
+        whole.map((part) => [part.name, part.contentType, 0]),
+      );
+    },
+  );
+
+  it('without keeping the data, holds about one part and one chunk, not the body', () => {
+    // Prepare: a 4 MB body of 400 parts of 10 KB, arriving in 64 KiB chunks
+    const { body, contentType } = encodeMultipart(
+      Array.from({ length: 400 }, (_, i) => ({ name: `p${i}`, filename: `p${i}`, data: 'x'.repeat(10_000) })),
+    );
+
+    // Act
+    const { scanner, finish, seen } = scanInSteps(body, readBoundary(contentType) ?? '', 64 * 1024, false);
+    finish();
+
+    // Assess
+    expect(body.length).toBeGreaterThan(4_000_000);
+    expect(seen).toHaveLength(400);
+    expect(scanner.held).toBeLessThanOrEqual(256 * 1024);
+  });
+
   it.each([
     ['garbage', 'the body has no opening boundary'],
     ['--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nvalue', 'no closing boundary'],
@@ -140,9 +192,11 @@ describe('emulator multipart parser', () => {
     ['--b\r\nbroken\r\n\r\nx\r\n--b--', 'a part header line is malformed'],
     ['--bX', 'a boundary is not followed by CRLF'],
   ])('fails a body fed byte by byte as a whole parse does (%j)', (text, message) => {
-    const { finish } = scanInSteps(Buffer.from(text), 'b', 1);
-    expect(finish).toThrow(MultipartError);
-    expect(finish).toThrow(message);
+    for (const keepData of [true, false]) {
+      const { finish } = scanInSteps(Buffer.from(text), 'b', 1, keepData);
+      expect(finish).toThrow(MultipartError);
+      expect(finish).toThrow(message);
+    }
     expect(() => parseMultipart(Buffer.from(text), 'b')).toThrow(message);
   });
 });

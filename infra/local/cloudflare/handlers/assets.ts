@@ -5,7 +5,13 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError, badRequest, CF_CODES } from '../api-error.js';
-import { MultipartError, type MultipartPart, MultipartScanner, readBoundary } from '../multipart.js';
+import {
+  MultipartError,
+  type MultipartPart,
+  MultipartScanner,
+  parseMultipart,
+  readBoundary,
+} from '../multipart.js';
 import type { UploadSession } from '../state.js';
 import type { HandlerContext, HandlerResult } from './context.js';
 import { readJsonBody } from './context.js';
@@ -113,7 +119,9 @@ const decodedParts = new WeakMap<MultipartPart, Buffer | undefined>();
 export function scanUpload(headers: IncomingHttpHeaders): MultipartScanner | undefined {
   const boundary = readBoundary(headers['content-type']);
   if (boundary === undefined) return undefined;
-  return new MultipartScanner(boundary, (part) => decodedParts.set(part, decodeBase64(part.data)));
+  return new MultipartScanner(boundary, (part) => decodedParts.set(part, decodeBase64(part.data)), {
+    keepData: false,
+  });
 }
 
 const decodedContent = (part: MultipartPart): Buffer | undefined =>
@@ -125,7 +133,7 @@ function readUploadParts(context: HandlerContext, session: UploadSession) {
     throw badRequest(CF_CODES.unsupportedContentType, 'asset uploads must be multipart/form-data');
   let parts: MultipartPart[];
   try {
-    parts = (context.scan ?? new MultipartScanner(boundary)).finish(context.body);
+    parts = context.scan?.finish() ?? parseMultipart(context.body, boundary);
   } catch (error) {
     if (error instanceof MultipartError)
       throw uploadError(`the multipart body is malformed: ${error.message}`);
