@@ -3,13 +3,13 @@
  * code runs in Lambda, in tests and in local mode; only endpoints and credentials differ.
  */
 import { randomBytes } from 'node:crypto';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STAGE_QUEUES } from '../infra/queues.js';
 import { readArtifact } from './artifacts/read-artifact.js';
 import { readEntries, readEntryBuffers } from './artifacts/read-entries.js';
-import { mapS3Error, openS3Source } from './artifacts/sources/s3-source.js';
+import { headS3Object, openS3Source } from './artifacts/sources/s3-source.js';
 import { createCloudflareClient } from './cloudflare/index.js';
 import type { CloudflareApi } from './cloudflare/types.js';
 import { artifactReadOptions, type Config } from './config.js';
@@ -100,20 +100,8 @@ const pin = (pointer: ArtifactPointer) => ({
 export function createArtifactStore(s3: S3Client, config: Readonly<Config>): ArtifactStore {
   return {
     async head(pointer) {
-      try {
-        const head = await s3.send(
-          new HeadObjectCommand({
-            Bucket: pointer.bucket,
-            Key: pointer.key,
-            ...(pointer.versionId === undefined
-              ? { IfMatch: `"${pointer.etag}"` }
-              : { VersionId: pointer.versionId }),
-          }),
-        );
-        return { size: head.ContentLength ?? 0, metadata: head.Metadata ?? {} };
-      } catch (error) {
-        throw mapS3Error(error, pin(pointer));
-      }
+      const { size, metadata } = await headS3Object(s3, pin(pointer));
+      return { size, metadata };
     },
     open: (pointer) => openS3Source(s3, pin(pointer), pointer.size),
     read: (source, tenant) =>

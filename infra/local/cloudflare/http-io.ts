@@ -43,9 +43,8 @@ export function readBody(
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       const end = size + chunk.length;
-      if (end <= limit && consumer !== undefined) {
-        consumer.push(chunk);
-      } else if (end <= limit) {
+      if (end <= limit && consumer !== undefined) consumer.push(chunk);
+      else if (end <= limit) {
         if (end > body.length) {
           const grown = Buffer.allocUnsafe(Math.min(limit, Math.max(end, body.length * 2)));
           body.copy(grown, 0, 0, size);
@@ -58,7 +57,7 @@ export function readBody(
     request.on('end', () =>
       size > limit
         ? reject(new ApiError(413, CF_CODES.tooLarge, `the request body exceeds ${limit} bytes`))
-        : resolve(body.subarray(0, consumer === undefined ? size : 0)),
+        : resolve(body.subarray(0, size)),
     );
     request.on('error', reject);
   });

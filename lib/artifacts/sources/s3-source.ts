@@ -64,15 +64,18 @@ const condition = (pin: S3ObjectPin, etag: string | undefined) =>
       ? {}
       : { IfMatch: `"${etag}"` };
 
-/**
- * A source pinned to the object's version or ETag. With `knownSize` (a size a pinned HEAD returned
- * before, e.g. the one ingest recorded) and a pin, it opens without a request; otherwise it HEADs the
- * object for its size and ETag first. Either way every GET is pinned, so a changed object fails the read.
- */
-export async function openS3Source(s3: S3Client, pin: S3ObjectPin, knownSize?: number): Promise<ZipSource> {
+/** What a pinned HEAD says about the object. */
+export interface S3ObjectHead {
+  size: number;
+  /** The ETag without quotes. */
+  etag: string | undefined;
+  /** S3 user metadata. */
+  metadata: Record<string, string>;
+}
+
+/** HEADs the object pinned to its version or ETag; an answer with another ETag is `artifact.changed`. */
+export async function headS3Object(s3: S3Client, pin: S3ObjectPin): Promise<S3ObjectHead> {
   const wantedEtag = unquote(pin.etag);
-  const pinned = wantedEtag !== undefined || pin.versionId !== undefined;
-  if (knownSize !== undefined && pinned) return pinnedSource(s3, pin, wantedEtag, knownSize);
   let head: HeadObjectCommandOutput;
   try {
     head = await s3.send(
@@ -83,7 +86,20 @@ export async function openS3Source(s3: S3Client, pin: S3ObjectPin, knownSize?: n
   }
   const etag = unquote(head.ETag) ?? wantedEtag;
   if (wantedEtag !== undefined && etag !== wantedEtag) throw changed(pin);
-  return pinnedSource(s3, pin, etag, head.ContentLength ?? 0);
+  return { size: head.ContentLength ?? 0, etag, metadata: head.Metadata ?? {} };
+}
+
+/**
+ * A source pinned to the object's version or ETag. With `knownSize` (a size a pinned HEAD returned
+ * before, e.g. the one ingest recorded) and a pin, it opens without a request; otherwise it HEADs the
+ * object for its size and ETag first. Either way every GET is pinned, so a changed object fails the read.
+ */
+export async function openS3Source(s3: S3Client, pin: S3ObjectPin, knownSize?: number): Promise<ZipSource> {
+  const wantedEtag = unquote(pin.etag);
+  const pinned = wantedEtag !== undefined || pin.versionId !== undefined;
+  if (knownSize !== undefined && pinned) return pinnedSource(s3, pin, wantedEtag, knownSize);
+  const head = await headS3Object(s3, pin);
+  return pinnedSource(s3, pin, head.etag, head.size);
 }
 
 function pinnedSource(s3: S3Client, pin: S3ObjectPin, etag: string | undefined, size: number): ZipSource {
