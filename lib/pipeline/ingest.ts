@@ -8,7 +8,7 @@
 import { isPipelineError, type PipelineError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type BuildRef, cloudflareScriptName, parseArtifactKey } from './identity.js';
-import type { PipelineDeps } from './ports.js';
+import type { ArtifactHead, PipelineDeps } from './ports.js';
 import {
   type ArtifactPointer,
   type BuildClaim,
@@ -62,10 +62,11 @@ async function readManifest(
   ref: BuildRef,
   event: ArtifactPointer,
   order: BuildOrder,
+  headed: Promise<ArtifactHead>,
   deps: PipelineDeps,
 ): Promise<BuildManifest> {
   const started = deps.now();
-  const head = await deps.artifacts.head(event);
+  const head = await headed;
   const tags = buildScriptTags(ref.tenant, head.metadata.tags, deps.config.tags);
   // The size S3 reported for this exact version: later stages open the archive without a HEAD of their own.
   const artifact: ArtifactPointer = { ...event, size: head.size };
@@ -105,7 +106,7 @@ async function readManifest(
 
 /** Claims the build id for this artifact; false when another artifact owns it. */
 async function claimBuild(claim: BuildClaim, deps: PipelineDeps, log: Logger): Promise<boolean> {
-  if (await deps.state.create(stateKeys.claim(claim.ref), claim)) return true;
+  if ((await deps.state.create(stateKeys.claim(claim.ref), claim)) !== undefined) return true;
   const existing = await deps.state.get<BuildClaim>(stateKeys.claim(claim.ref));
   if (existing === undefined || sameArtifact(existing.value.artifact, claim.artifact)) return true;
   log.warn('build id already claimed by another artifact; ignoring this upload', {
@@ -167,12 +168,6 @@ export async function ingestObject(event: ObjectEvent, deps: PipelineDeps): Prom
   }
   const log = deps.log.child({ tenant: ref.tenant, script: ref.script, build: ref.build });
   const stageDeps = { ...deps, log };
-  const gate = await readBuildGate(ref, deps);
-  if (gate === 'tenant-closed') {
-    log.warn('tenant closed; dropping the build', { code: 'tenant.closed' });
-    return 'ignored-tenant-closed';
-  }
-  if (gate === 'has-result') return 'duplicate';
   const artifact: ArtifactPointer = {
     bucket: event.bucket,
     key: event.key,
@@ -180,6 +175,16 @@ export async function ingestObject(event: ObjectEvent, deps: PipelineDeps): Prom
     size: event.size,
     ...(event.versionId === undefined ? {} : { versionId: event.versionId }),
   };
+  // The archive's pinned HEAD goes out with the gate: a read, used (and its failure counted) only when
+  // the gate is open and no earlier run stored the manifest.
+  const headed = deps.artifacts.head(artifact);
+  headed.catch(() => undefined);
+  const gate = await readBuildGate(ref, deps);
+  if (gate === 'tenant-closed') {
+    log.warn('tenant closed; dropping the build', { code: 'tenant.closed' });
+    return 'ignored-tenant-closed';
+  }
+  if (gate === 'has-result') return 'duplicate';
   const order: BuildOrder = { eventTime: event.eventTime, build: ref.build };
   const claim: BuildClaim = { v: 1, ref, artifact, order, claimedAt: deps.now().toISOString() };
   // The claim and the two reads that decide how far an earlier run got go out together.
@@ -195,7 +200,7 @@ export async function ingestObject(event: ObjectEvent, deps: PipelineDeps): Prom
   let stored: Promise<unknown> = Promise.resolve();
   if (manifest === undefined) {
     try {
-      manifest = await readManifest(ref, artifact, order, deps);
+      manifest = await readManifest(ref, artifact, order, headed, deps);
     } catch (error) {
       if (!isUserInput(error)) throw error;
       await writeResult(

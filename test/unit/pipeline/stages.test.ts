@@ -318,6 +318,25 @@ describe('pipeline stages (in process, fake Cloudflare)', () => {
     expect(harness.cf.deploys).toHaveLength(0);
   });
 
+  it("drops a closed tenant's build, and a duplicate, even when the archive is gone or changed", async () => {
+    // Prepare: the archive's HEAD goes out with the gate, and fails for both events.
+    const harness = createHarness();
+    const done = harness.upload('acme/site/b1.zip', SITE);
+    await harness.ingest(done);
+    await harness.drain();
+    const overwritten = { ...done, etag: '"overwritten"' };
+    const closed = harness.upload('beta/site/b1.zip', SITE);
+    await harness.store.put('tombstones/beta.json', { tenant: 'beta' });
+    const before = harness.store.keys().length;
+
+    // Act
+    const outcomes = [await harness.ingest(overwritten), await harness.ingest({ ...closed, etag: '"gone"' })];
+
+    // Assess
+    expect(outcomes).toEqual(['duplicate', 'ignored-tenant-closed']);
+    expect(harness.store.keys().length).toBe(before);
+  });
+
   it('skips, not fails, the messages of a closed tenant whose build state was already purged', async () => {
     // Prepare: teardown wrote the tombstone and purged the build's documents; messages are still queued.
     const harness = createHarness();
@@ -419,13 +438,13 @@ describe('pipeline stages (in process, fake Cloudflare)', () => {
       if (finalizeMessage !== undefined) await finalizeBuild(finalizeMessage, harness.deps);
     });
 
-    // Assess: ingest: gate; claim with the progress and manifest reads; HEAD; the manifest stored while
-    // the session opens; plan; progress. An upload: gate with its plan; the request; its marker; the
-    // other markers read. Finalize: gate with the build's documents; the lease (read, create) with
-    // the modules; the PUT; tombstone; pointer (read, replace); result (create).
+    // Assess: ingest: gate with the archive's HEAD; claim with the progress and manifest reads; the
+    // manifest stored while the session opens; plan; progress. An upload: gate with its plan; the
+    // request; its marker; the other markers read. Finalize: gate with the build's documents; the lease
+    // (read, create) with the modules; the PUT; tombstone; pointer (read, replace); result (create).
     expect(harness.cf.deploys).toHaveLength(1);
     expect({ ingest, upload, completing, finalize }).toEqual({
-      ingest: 6,
+      ingest: 5,
       upload: 4,
       completing: 3,
       finalize: 8,
