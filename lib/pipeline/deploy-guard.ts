@@ -13,36 +13,47 @@
  * by Cloudflare afterwards. Such a run leaves a fence up to its lease's end: other builds wait for it (or
  * are superseded when older), while the same build may deploy again, since its late PUT carries the
  * same content. Without it, an older build's late PUT could land after a newer build's deploy.
+ *
+ * A step may start from a pointer the caller already holds (read beside other calls, or the one its lease
+ * wrote) instead of reading it again: the conditional write still decides, and a pointer that changed
+ * meanwhile only costs the read that would have been made anyway.
  */
 import { PipelineError } from '../errors.js';
-import type { JsonStore } from '../state/json-store.js';
+import type { JsonStore, Versioned } from '../state/json-store.js';
 import type { BuildRef } from './identity.js';
 import { type BuildOrder, compareBuildOrder, type DeployPointer, stateKeys } from './records.js';
 
+/** A pointer as the caller last saw it: the document and its ETag, or null when there was none. */
+export type KnownPointer = Versioned<DeployPointer> | null;
+
 export type LeaseOutcome =
-  | { kind: 'acquired' }
+  | { kind: 'acquired'; pointer: Versioned<DeployPointer> }
   | { kind: 'already-deployed' }
   | { kind: 'superseded'; by: string }
   | { kind: 'busy'; retryAfterMs: number; holder: string };
 
 const MAX_CAS_ATTEMPTS = 5;
 
+/** Runs `step` on the pointer until its write lands; returns its result and the pointer it wrote. */
 async function casLoop<T>(
   store: JsonStore,
   key: string,
   step: (current: DeployPointer | undefined) => { write?: DeployPointer; result: T },
-): Promise<T> {
+  known?: KnownPointer,
+): Promise<{ result: T; written?: Versioned<DeployPointer> }> {
   for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
-    const current = await store.get<DeployPointer>(key);
+    const current =
+      attempt === 0 && known !== undefined ? (known ?? undefined) : await store.get<DeployPointer>(key);
     const { write, result } = step(current?.value);
-    if (write === undefined) return result;
+    if (write === undefined) return { result };
     if (current === undefined) {
-      if (await store.create(key, write)) return result;
+      const created = await store.create(key, write);
+      if (created !== undefined) return { result, written: { value: write, etag: created.etag } };
       continue;
     }
     try {
-      await store.replace(key, write, current.etag);
-      return result;
+      const { etag } = await store.replace(key, write, current.etag);
+      return { result, written: { value: write, etag } };
     } catch (error) {
       if (!(error instanceof PipelineError && error.code === 'state.conflict')) throw error;
     }
@@ -50,19 +61,23 @@ async function casLoop<T>(
   throw new PipelineError('state.conflict', `The deploy pointer of ${key} kept changing; retrying later.`);
 }
 
-/** Decides whether `build` may deploy now, and takes the lease for `holder` (one finalize run) if so. */
-export function acquireDeployLease(
+/**
+ * Decides whether `build` may deploy now, and takes the lease for `holder` (one finalize run) if so; the
+ * acquired outcome carries the pointer written, from which {@link completeDeploy} can start.
+ */
+export async function acquireDeployLease(
   store: JsonStore,
   ref: BuildRef,
   order: BuildOrder,
   now: Date,
   leaseSeconds: number,
   holder: string,
+  options: { known?: KnownPointer } = {},
 ): Promise<LeaseOutcome> {
-  return casLoop(
+  const { result, written } = await casLoop(
     store,
     stateKeys.deployPointer(ref),
-    (pointer): { write?: DeployPointer; result: LeaseOutcome } => {
+    (pointer): { write?: DeployPointer; result: LeaseOutcome | 'acquired' } => {
       const { deployed, lease } = pointer ?? { v: 1 };
       if (deployed?.build === ref.build) return { result: { kind: 'already-deployed' } };
       if (deployed !== undefined && compareBuildOrder(deployed.order, order) > 0) {
@@ -90,10 +105,14 @@ export function acquireDeployLease(
           lease: { build: ref.build, order, until, holder },
           ...(fence === undefined ? {} : { fence }),
         },
-        result: { kind: 'acquired' },
+        result: 'acquired',
       };
     },
+    options.known,
   );
+  if (result !== 'acquired') return result;
+  if (written === undefined) throw new PipelineError('internal.unexpected', 'The lease was taken unwritten.');
+  return { kind: 'acquired', pointer: written };
 }
 
 type Fence = NonNullable<DeployPointer['fence']>;
@@ -116,50 +135,56 @@ function fenceOf(lease: Lease, current: Fence | undefined): Fence {
 
 /**
  * Records `build` as deployed and drops its lease; with `fence` (a PUT attempt was abandoned) it leaves
- * a fence up to the lease's end. Fails if another run took the lease meanwhile.
+ * a fence up to the lease's end. Fails if another run took the lease meanwhile. `known` is the pointer
+ * the lease wrote, when the caller has it.
  */
-export function completeDeploy(
+export async function completeDeploy(
   store: JsonStore,
   ref: BuildRef,
   order: BuildOrder,
   now: Date,
   holder: string,
-  options: { fence?: boolean } = {},
+  options: { fence?: boolean; known?: KnownPointer } = {},
 ): Promise<void> {
-  return casLoop(store, stateKeys.deployPointer(ref), (pointer) => {
-    if (pointer?.deployed?.build === ref.build && pointer.lease?.holder !== holder)
-      return { result: undefined };
-    const lease = pointer?.lease;
-    if (lease?.holder !== holder) {
-      throw new PipelineError(
-        'state.conflict',
-        `The deploy lease of ${ref.tenant}/${ref.script} was lost during the deploy.`,
-      );
-    }
-    const current = activeFence(pointer, now);
-    const fence = options.fence === true ? fenceOf(lease, current) : current;
-    return {
-      write: {
-        v: 1,
-        deployed: { build: ref.build, order, at: now.toISOString() },
-        ...(fence === undefined ? {} : { fence }),
-      },
-      result: undefined,
-    };
-  });
+  await casLoop(
+    store,
+    stateKeys.deployPointer(ref),
+    (pointer) => {
+      if (pointer?.deployed?.build === ref.build && pointer.lease?.holder !== holder)
+        return { result: undefined };
+      const lease = pointer?.lease;
+      if (lease?.holder !== holder) {
+        throw new PipelineError(
+          'state.conflict',
+          `The deploy lease of ${ref.tenant}/${ref.script} was lost during the deploy.`,
+        );
+      }
+      const current = activeFence(pointer, now);
+      const fence = options.fence === true ? fenceOf(lease, current) : current;
+      return {
+        write: {
+          v: 1,
+          deployed: { build: ref.build, order, at: now.toISOString() },
+          ...(fence === undefined ? {} : { fence }),
+        },
+        result: undefined,
+      };
+    },
+    options.known,
+  );
 }
 
 /**
  * Drops `holder`'s lease without deploying (it failed, or must wait for re-uploads); with `fence` (its
  * PUT may still land) it leaves a fence up to the lease's end.
  */
-export function releaseDeployLease(
+export async function releaseDeployLease(
   store: JsonStore,
   ref: BuildRef,
   holder: string,
   options: { fence?: boolean } = {},
 ): Promise<void> {
-  return casLoop(store, stateKeys.deployPointer(ref), (pointer) => {
+  await casLoop(store, stateKeys.deployPointer(ref), (pointer) => {
     const lease = pointer?.lease;
     if (lease?.holder !== holder) return { result: undefined };
     const fence = options.fence === true ? fenceOf(lease, pointer?.fence) : pointer?.fence;

@@ -17,7 +17,7 @@ import { acquireDeployLease, completeDeploy, releaseDeployLease } from './deploy
 import { isTenantClosed, readBuildGate } from './ingest.js';
 import type { FinalizeMessage } from './messages.js';
 import type { PipelineDeps } from './ports.js';
-import { type BuildManifest, type BuildProgress, stateKeys } from './records.js';
+import { type BuildManifest, type BuildProgress, type DeployPointer, stateKeys } from './records.js';
 import { buildRecord, errorRecord, writeResult } from './results.js';
 import { buildScriptMetadata, buildScriptModules } from './script-metadata.js';
 import { reopenSession } from './sessions.js';
@@ -67,16 +67,18 @@ async function recoverToken(
 export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps): Promise<FinalizeOutcome> {
   const { ref } = message;
   const started = deps.now();
-  // The build's documents are read beside the gate, which decides whether they count.
+  // The build's documents and the script's deploy pointer are read beside the gate, which decides whether
+  // they count.
   const documents = Promise.all([
     deps.state.get<BuildManifest>(stateKeys.manifest(ref)),
     deps.state.get<BuildProgress>(stateKeys.progress(ref)),
+    deps.state.get<DeployPointer>(stateKeys.deployPointer(ref)),
   ]);
   documents.catch(() => undefined);
   const gate = await readBuildGate(ref, deps);
   if (gate === 'tenant-closed') return 'skipped-tenant-closed';
   if (gate === 'has-result') return 'duplicate';
-  const [manifestDoc, progressDoc] = await documents;
+  const [manifestDoc, progressDoc, pointerDoc] = await documents;
   if (manifestDoc === undefined) {
     throw new PipelineError(
       'build.purged',
@@ -97,6 +99,7 @@ export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps
     started,
     deps.config.deployLeaseSeconds,
     holder,
+    { known: pointerDoc ?? null },
   );
   if (lease.kind === 'busy') {
     throw new PipelineError(
@@ -170,7 +173,10 @@ export async function finalizeBuild(message: FinalizeMessage, deps: PipelineDeps
   // The client abandons an attempt only after the attempt timeout: a shorter PUT left nothing behind,
   // while a longer one may have an abandoned attempt that Cloudflare still applies.
   const fence = deps.now().getTime() - putStartedAt >= deps.config.cloudflare.attemptTimeoutMs;
-  await completeDeploy(deps.state, ref, manifest.order, deps.now(), holder, { fence });
+  await completeDeploy(deps.state, ref, manifest.order, deps.now(), holder, {
+    fence,
+    known: lease.pointer,
+  });
   const finished = deps.now();
   await writeResult(
     buildRecord(

@@ -36,7 +36,7 @@ export async function writeResult(record: ResultRecord, deps: PipelineDeps): Pro
       ...(record.error === undefined ? {} : { code: record.error.code, category: record.error.category }),
     });
   }
-  return created;
+  return created !== undefined;
 }
 
 /** A `rejected` (bad input) or `failed` (Cloudflare refused the build) record. */

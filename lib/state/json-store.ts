@@ -25,8 +25,8 @@ export interface JsonStore {
   get<T>(key: string): Promise<Versioned<T> | undefined>;
   /** Writes unconditionally. */
   put(key: string, value: unknown): Promise<{ etag: string }>;
-  /** Writes only if the key does not exist; returns false when it already does. */
-  create(key: string, value: unknown): Promise<boolean>;
+  /** Writes only if the key does not exist: the new document's ETag, or undefined when it already did. */
+  create(key: string, value: unknown): Promise<{ etag: string } | undefined>;
   /** Writes only if the document still has `etag`; throws `state.conflict` otherwise. */
   replace(key: string, value: unknown, etag: string): Promise<{ etag: string }>;
   /** Every key under `prefix`. */
@@ -120,10 +120,9 @@ export function createJsonStore(s3: S3Client, bucket: string): JsonStore {
     },
     async create(key, value) {
       try {
-        await write(key, value, { IfNoneMatch: '*' });
-        return true;
+        return await write(key, value, { IfNoneMatch: '*' });
       } catch (error) {
-        if (isS3PreconditionFailed(error)) return false;
+        if (isS3PreconditionFailed(error)) return undefined;
         throw toS3PipelineError(error, `PutObject ${key}`);
       }
     },

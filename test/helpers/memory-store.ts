@@ -34,9 +34,8 @@ export function createMemoryStore(bucket = 'state'): MemoryStore {
     },
     async create(key, value) {
       store.beforeWrite?.(key);
-      if (objects.has(key)) return false;
-      await store.put(key, value);
-      return true;
+      if (objects.has(key)) return undefined;
+      return store.put(key, value);
     },
     async replace(key, value, etag) {
       store.beforeWrite?.(key);

@@ -109,7 +109,7 @@ export function wrapState(store: JsonStore, injector: CrashInjector): JsonStore 
       injector.check();
       const name = await named(key, value, 'create');
       const created = await store.create(key, value);
-      if (created) injector.effect(name);
+      if (created !== undefined) injector.effect(name);
       return created;
     },
     async replace(key, value, etag) {

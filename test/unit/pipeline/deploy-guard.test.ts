@@ -101,4 +101,52 @@ describe('deploy guard', () => {
       'b2',
     );
   });
+
+  it('starts from a pointer the caller holds, reading it only when that one changed', async () => {
+    // Prepare: count the pointer reads.
+    const store = createMemoryStore();
+    const get = store.get.bind(store);
+    let reads = 0;
+    store.get = (key) => {
+      reads += 1;
+      return get(key);
+    };
+
+    // Act: the first deploy of a script, from "no pointer", then its completion from what the lease wrote.
+    const lease = await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 300, 'run-b1', {
+      known: null,
+    });
+    if (lease.kind !== 'acquired') throw new Error(`lease ${lease.kind}`);
+    await completeDeploy(store, ref('b1'), order('b1', 1), now, 'run-b1', { known: lease.pointer });
+
+    // Assess
+    expect(reads).toBe(0);
+    expect(
+      store.read<{ deployed?: { build: string } }>('scripts/acme/site/deploy.json')?.deployed?.build,
+    ).toBe('b1');
+  });
+
+  it('decides on the current pointer when the one the caller holds is stale', async () => {
+    // Prepare: b2 took the lease after b1's caller read "no pointer"; b3's lease expires and is taken over.
+    const store = createMemoryStore();
+    await acquireDeployLease(store, ref('b2'), order('b2', 2), now, 300, 'run-b2');
+    const expiring = await acquireDeployLease(store, ref('b3'), order('b3', 3), later(400), 1, 'run-b3');
+    if (expiring.kind !== 'acquired') throw new Error(`lease ${expiring.kind}`);
+    await acquireDeployLease(store, ref('b3'), order('b3', 3), later(500), 300, 'run-b3-again');
+
+    // Act
+    const older = await acquireDeployLease(store, ref('b1'), order('b1', 1), now, 300, 'run-b1', {
+      known: null,
+    });
+    const lost = await completeDeploy(store, ref('b3'), order('b3', 3), later(401), 'run-b3', {
+      known: expiring.pointer,
+    }).catch((error: unknown) => error);
+
+    // Assess: b1 is superseded (not a second lease); b3's first run learns that it lost its lease.
+    expect(older).toEqual({ kind: 'superseded', by: 'b3' });
+    expect(lost).toMatchObject({ code: 'state.conflict', message: expect.stringMatching(/was lost/) });
+    expect(store.read<{ lease?: { holder: string } }>('scripts/acme/site/deploy.json')?.lease?.holder).toBe(
+      'run-b3-again',
+    );
+  });
 });

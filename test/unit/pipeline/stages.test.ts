@@ -440,14 +440,15 @@ describe('pipeline stages (in process, fake Cloudflare)', () => {
 
     // Assess: ingest: gate with the archive's HEAD; claim with the progress and manifest reads; the
     // manifest stored while the session opens; plan; progress. An upload: gate with its plan; the
-    // request; its marker; the other markers read. Finalize: gate with the build's documents; the lease
-    // (read, create) with the modules; the PUT; tombstone; pointer (read, replace); result (create).
+    // request; its marker; the other markers read. Finalize: gate with the build's documents and the
+    // deploy pointer; the lease (create) with the modules; the PUT; tombstone; pointer (replace, from
+    // the one the lease wrote); result (create).
     expect(harness.cf.deploys).toHaveLength(1);
     expect({ ingest, upload, completing, finalize }).toEqual({
       ingest: 5,
       upload: 4,
       completing: 3,
-      finalize: 8,
+      finalize: 6,
     });
   });
 

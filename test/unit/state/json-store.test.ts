@@ -21,15 +21,15 @@ describe('JSON store on S3', () => {
     s3Mock.reset();
   });
 
-  it('creates write-once documents with If-None-Match: * and reports an existing one as false', async () => {
+  it('creates write-once documents with If-None-Match: * and reports an existing one as undefined', async () => {
     s3Mock
       .on(PutObjectCommand, { IfNoneMatch: '*' })
       .rejectsOnce(s3Error('PreconditionFailed', 412))
       .resolves({ ETag: '"e1"' });
     const store = createJsonStore(new S3Client({}), 'state');
 
-    expect(await store.create('claim.json', { a: 1 })).toBe(false);
-    expect(await store.create('claim.json', { a: 1 })).toBe(true);
+    expect(await store.create('claim.json', { a: 1 })).toBeUndefined();
+    expect(await store.create('claim.json', { a: 1 })).toEqual({ etag: '"e1"' });
     expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, {
       Bucket: 'state',
       Key: 'claim.json',
