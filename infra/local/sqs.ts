@@ -5,8 +5,10 @@
  * One fidelity fix sits in front of it: local-aws-sqs answers a long poll only when `MaxNumberOfMessages`
  * are gathered or the wait ends, and starts each message's visibility timeout when it picks it, so a slow
  * long poll can return a message twice in one response. Real SQS returns as soon as any message is
- * available. A small proxy turns each long poll into short polls, one every 40 ms, until a message
- * arrives or the wait ends.
+ * available. A small proxy turns each long poll into short polls until a message arrives or the wait
+ * ends: it polls again as soon as a request through it may have made one of the queue's messages
+ * receivable (a send, a visibility change, a redrive), and otherwise every 250 ms, which is how late a
+ * message whose visibility timeout ran out (a retry) can be.
  */
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -121,40 +123,105 @@ const hasMessages = (result: Forwarded): boolean =>
   result.status === 200 && /"Messages"\s*:\s*\[\s*\{|<Message>/.test(result.body.toString('utf8'));
 
 /**
- * The pause between two short polls of one long poll. Without it every waiting poller (local mode runs
- * about a dozen) spins on local-aws-sqs as fast as it answers, taking a core from the pipeline; a message
- * waits at most this long longer than on real SQS.
+ * The longest pause between two short polls of one long poll, when nothing through the proxy touched the
+ * queue. Without a pause every waiting poller (local mode runs about a dozen) spins on local-aws-sqs as
+ * fast as it answers, taking a core from the pipeline.
  */
-export const SHORT_POLL_INTERVAL_MS = 40;
+export const SHORT_POLL_INTERVAL_MS = 250;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Requests after which a queue may have a receivable message at once. */
+const WAKING_TARGETS = new Set([
+  'AmazonSQS.SendMessage',
+  'AmazonSQS.SendMessageBatch',
+  'AmazonSQS.ChangeMessageVisibility',
+  'AmazonSQS.ChangeMessageVisibilityBatch',
+  'AmazonSQS.StartMessageMoveTask',
+]);
+
+/** The queue a JSON-protocol request names (the last segment of its QueueUrl), if any. */
+function queueOf(body: Buffer): string | undefined {
+  try {
+    const url = (JSON.parse(body.toString('utf8') || '{}') as { QueueUrl?: unknown }).QueueUrl;
+    return typeof url === 'string' ? url.slice(url.lastIndexOf('/') + 1) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Per queue, a count of waking requests, and the long polls waiting for the next one. */
+class Wakeups {
+  private readonly counts = new Map<string, number>();
+  /** Waking requests that may concern any queue (a redrive names ARNs, not one queue). */
+  private all = 0;
+  private readonly waiting = new Map<string, Set<() => void>>();
+
+  count(queue: string): number {
+    return (this.counts.get(queue) ?? 0) + this.all;
+  }
+
+  /** A waking request for `queue` passed (undefined: one that may concern any queue). */
+  wake(queue: string | undefined): void {
+    if (queue === undefined) this.all += 1;
+    else this.counts.set(queue, (this.counts.get(queue) ?? 0) + 1);
+    for (const name of queue === undefined ? [...this.waiting.keys()] : [queue]) {
+      for (const resume of this.waiting.get(name) ?? []) resume();
+    }
+  }
+
+  /** Resolves on the next waking request for `queue`, at once if one came after `seen`, or after `ms`. */
+  wait(queue: string, seen: number, ms: number): Promise<void> {
+    if (this.count(queue) !== seen) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.waiting.get(queue) ?? new Set<() => void>();
+      this.waiting.set(queue, waiters);
+      const resume = () => {
+        clearTimeout(timer);
+        waiters.delete(resume);
+        if (waiters.size === 0 && this.waiting.get(queue) === waiters) this.waiting.delete(queue);
+        resolve();
+      };
+      const timer = setTimeout(resume, ms);
+      waiters.add(resume);
+    });
+  }
+}
 
 /** Forwards every request; a JSON-protocol ReceiveMessage long poll becomes a loop of short polls. */
 async function proxy(
   port: number,
   incoming: IncomingMessage,
   body: Buffer,
-  counts: { shortPolls: number },
+  state: { shortPolls: number; wakeups: Wakeups },
 ): Promise<Forwarded> {
-  const target = incoming.headers['x-amz-target'];
-  if (target !== 'AmazonSQS.ReceiveMessage') return forward(port, incoming, body);
+  const target = String(incoming.headers['x-amz-target'] ?? '');
+  if (target !== 'AmazonSQS.ReceiveMessage') {
+    const result = await forward(port, incoming, body);
+    if (result.status === 200 && WAKING_TARGETS.has(target)) state.wakeups.wake(queueOf(body));
+    return result;
+  }
   const input = JSON.parse(body.toString('utf8') || '{}') as { WaitTimeSeconds?: number };
+  const queue = queueOf(body) ?? '';
   const waitMs = (input.WaitTimeSeconds ?? 0) * 1000;
   const shortPoll = Buffer.from(JSON.stringify({ ...input, WaitTimeSeconds: 0 }));
   const deadline = Date.now() + waitMs;
   for (;;) {
-    counts.shortPolls += 1;
+    const seen = state.wakeups.count(queue);
+    state.shortPolls += 1;
     const result = await forward(port, incoming, shortPoll);
     const left = deadline - Date.now();
     if (hasMessages(result) || left <= 0) return result;
-    await sleep(Math.min(SHORT_POLL_INTERVAL_MS, left));
+    await state.wakeups.wait(queue, seen, Math.min(SHORT_POLL_INTERVAL_MS, left));
   }
 }
 
-function startFrontServer(innerPort: number, port: number, counts: { shortPolls: number }): Promise<Server> {
+function startFrontServer(
+  innerPort: number,
+  port: number,
+  state: { shortPolls: number; wakeups: Wakeups },
+): Promise<Server> {
   const front = createServer((incoming, response) => {
     readBody(incoming)
-      .then((body) => proxy(innerPort, incoming, body, counts))
+      .then((body) => proxy(innerPort, incoming, body, state))
       .then((result) => {
         response.writeHead(result.status, {
           ...result.headers,
@@ -189,7 +256,7 @@ export async function startLocalSqs(options: { queues: QueueSpec[]; port?: numbe
     hostname: '127.0.0.1',
     emulateQueueCreationLifecycle: false,
   });
-  const counts = { shortPolls: 0 };
+  const counts = { shortPolls: 0, wakeups: new Wakeups() };
   const front = await startFrontServer(portOf(inner), options.port ?? 0, counts);
   const endpoint = `http://127.0.0.1:${portOf(front)}`;
   const client = createLocalSqsClient(endpoint);
