@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   GetObjectCommand,
   ListObjectsV2Command,
@@ -89,6 +90,37 @@ describe('local S3 stand-in', () => {
       new ListObjectsV2Command({ Bucket: 'fidelity', Prefix: 'page/', MaxKeys: 100 }),
     );
     expect(last.IsTruncated).toBe(false);
+  });
+
+  it('serves whole objects and byte ranges exactly across its 1 MiB reads, bytes=0-0 as one byte', async () => {
+    const bytes = randomBytes(3 * 1024 * 1024 + 1234);
+    await client.send(new PutObjectCommand({ Bucket: 'fidelity', Key: 'ranges', Body: bytes }));
+    const read = async (range?: string) => {
+      const object = await client.send(
+        new GetObjectCommand({
+          Bucket: 'fidelity',
+          Key: 'ranges',
+          ...(range === undefined ? {} : { Range: range }),
+        }),
+      );
+      return Buffer.from(await (object.Body?.transformToByteArray() ?? Promise.resolve(new Uint8Array())));
+    };
+    const last = bytes.length - 1;
+
+    const bodies = await Promise.all([
+      read(),
+      read('bytes=0-0'),
+      read('bytes=1048570-2097160'),
+      read(`bytes=${last}-${last}`),
+      read('bytes=2000000-'),
+    ]);
+
+    expect(bodies.map((body) => body.length)).toEqual([bytes.length, 1, 1048591, 1, bytes.length - 2000000]);
+    expect(bodies[0]?.equals(bytes)).toBe(true);
+    expect(bodies[1]?.equals(bytes.subarray(0, 1))).toBe(true);
+    expect(bodies[2]?.equals(bytes.subarray(1048570, 2097161))).toBe(true);
+    expect(bodies[3]?.equals(bytes.subarray(last))).toBe(true);
+    expect(bodies[4]?.equals(bytes.subarray(2000000))).toBe(true);
   });
 
   it('never lets a reader see half an object while it is overwritten', async () => {
