@@ -99,10 +99,7 @@ const pin = (pointer: ArtifactPointer) => ({
 /** The artifacts bucket seen through the artifact reader, pinned to each event's version/ETag. */
 export function createArtifactStore(s3: S3Client, config: Readonly<Config>): ArtifactStore {
   return {
-    async head(pointer) {
-      const { size, metadata } = await headS3Object(s3, pin(pointer));
-      return { size, metadata };
-    },
+    head: (pointer) => headS3Object(s3, pin(pointer)),
     open: (pointer) => openS3Source(s3, pin(pointer), pointer.size),
     read: (source, tenant) =>
       readArtifact(source, {
