@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { buildS3EventRecord } from '../../infra/local/s3-notifications.js';
 import type { LocalStack } from '../../infra/local/stack.js';
-import type { ResultRecord } from '../../lib/pipeline/records.js';
+import { parseArtifactKey } from '../../lib/pipeline/identity.js';
+import { type ResultRecord, stateKeys } from '../../lib/pipeline/records.js';
 import { drainQueues, type Invocation } from './in-process.js';
 import type { InProcessPipeline } from './pipeline-deps.js';
 import type { S3Counts, UploadAudit } from './probes.js';
@@ -66,10 +67,11 @@ export async function putArtifactFile(
   return { bucket, key, etag: (head.ETag ?? '').replace(/"/g, ''), size: head.ContentLength ?? size };
 }
 
-const buildOf = (key: string): string => key.replace(/\.zip$/, '');
+/** The result record of the artifact at `key` (the pipeline's own key layout). */
+const resultKeyOf = (key: string): string => stateKeys.result(parseArtifactKey(key));
 
 async function readResult(pipeline: InProcessPipeline, key: string): Promise<ResultRecord> {
-  const found = await pipeline.deps.state.get<ResultRecord>(`results/${buildOf(key)}.json`);
+  const found = await pipeline.deps.state.get<ResultRecord>(resultKeyOf(key));
   if (found === undefined) throw new Error(`no result record for ${key}`);
   return found.value;
 }
@@ -155,7 +157,7 @@ export async function deployThroughLocalMode(
   key: string,
   zipPath: string,
 ): Promise<DeployMeasurement> {
-  const resultKey = `results/${buildOf(key)}.json`;
+  const resultKey = resultKeyOf(key);
   const result = whenStored(stack, stack.config.stateBucket, resultKey, 300_000);
   let wallMs: number;
   try {
