@@ -11,7 +11,7 @@ import { parseArtifactKey } from '../../lib/pipeline/identity.js';
 import { type ResultRecord, stateKeys } from '../../lib/pipeline/records.js';
 import { drainQueues, type Invocation } from './in-process.js';
 import type { InProcessPipeline } from './pipeline-deps.js';
-import type { S3Counts, UploadAudit } from './probes.js';
+import type { S3Counts } from './probes.js';
 
 /** An artifact already in the artifacts bucket. */
 export interface StoredArtifact {
@@ -27,7 +27,6 @@ export interface DeployMeasurement {
   wallMs: number;
   result: ResultRecord;
   s3: S3Counts;
-  audit: UploadAudit;
   invocations: Invocation[];
   /** SQS messages sent per queue (in-process: counted by the memory queues). */
   messages?: Record<string, number>;
@@ -82,7 +81,6 @@ export async function deployInProcess(
   artifact: StoredArtifact,
 ): Promise<DeployMeasurement> {
   pipeline.s3Counts.reset();
-  pipeline.audit.reset();
   const sentBefore = { ...pipeline.queues.sent };
   const started = performance.now();
   const record = buildS3EventRecord({
@@ -107,7 +105,6 @@ export async function deployInProcess(
     wallMs,
     result: await readResult(pipeline, artifact.key),
     s3: pipeline.s3Counts.read(),
-    audit: pipeline.audit.read(),
     invocations,
     messages,
   };
@@ -116,7 +113,6 @@ export async function deployInProcess(
 /** Probes attached to a local stack. */
 export interface LocalProbes {
   s3Counts: { read(): S3Counts; reset(): void };
-  audit: { read(): UploadAudit; reset(): void };
   invocations: Invocation[];
 }
 
@@ -164,7 +160,6 @@ export async function deployThroughLocalMode(
     await putArtifactFile(stack.deps.s3, stack.config.artifactsBucket, key, zipPath);
     // The clock starts once the artifact is in the bucket, as for the in-process run.
     probes.s3Counts.reset();
-    probes.audit.reset();
     probes.invocations.length = 0;
     const started = performance.now();
     await result.stored;
@@ -179,7 +174,6 @@ export async function deployThroughLocalMode(
     wallMs,
     result: record.value,
     s3: probes.s3Counts.read(),
-    audit: probes.audit.read(),
     invocations: [...probes.invocations],
   };
 }

@@ -21,15 +21,14 @@ import {
   putArtifactFile,
 } from './deploy-runs.js';
 import type { DeployStage } from './in-process.js';
-import { benchLogger, countS3, createAuditingFetch } from './probes.js';
+import { benchLogger, countS3 } from './probes.js';
 import type { CloudflareTarget } from './stand-ins.js';
 
 async function startProbedStack(cloudflare: CloudflareTarget) {
-  const audit = createAuditingFetch();
   const invocations: LocalProbes['invocations'] = [];
   const stack: LocalStack = await startLocalStack({
     remote: { ...cloudflare, baseUrl: cloudflare.url },
-    overrides: { log: benchLogger, fetch: audit.fetch },
+    overrides: { log: benchLogger },
     onInvocation: (info) => {
       if (info.functionName === 'teardown') return;
       invocations.push({
@@ -41,7 +40,6 @@ async function startProbedStack(cloudflare: CloudflareTarget) {
   });
   const probes: LocalProbes = {
     s3Counts: countS3(stack.deps.s3, stack.config.artifactsBucket),
-    audit,
     invocations,
   };
   return { stack, probes };

@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EmulatorStats } from '../../infra/local/cloudflare/index.js';
+import type { AssetAudit, EmulatorStats } from '../../infra/local/cloudflare/index.js';
 import { type BenchBundles, LAMBDA_NODE_FLAGS, LAMBDA_PROCESS_ENV } from './bundle.js';
 import type { ChildReport, ChildSpec } from './child-report.js';
 import { createBenchS3Client, type DeployMeasurement, putArtifactFile } from './deploy-runs.js';
@@ -37,6 +37,8 @@ export interface Sample {
   /** Cloudflare requests by kind, from the emulator. */
   requests: Record<string, number>;
   maxInFlight: number;
+  /** What the session asked for and which hashes were uploaded, from the emulator. */
+  audit: AssetAudit;
   deploy?: DeployMeasurement;
   baselineRssKiB?: number;
 }
@@ -45,6 +47,7 @@ export interface Sample {
 export interface FollowUp {
   wallMs: number;
   requests: Record<string, number>;
+  audit: AssetAudit;
   deploy: DeployMeasurement;
 }
 
@@ -53,6 +56,12 @@ const countKinds = (stats: EmulatorStats): Record<string, number> => {
   for (const request of stats.requests) out[request.kind] = (out[request.kind] ?? 0) + 1;
   return out;
 };
+
+/** The emulator's asset audit; one that overflowed its bound could not back an "unasked uploads" figure. */
+function auditOf(stats: EmulatorStats): AssetAudit {
+  if (stats.assets.truncated) throw new Error('the emulator asset audit overflowed its bound');
+  return stats.assets;
+}
 
 /** A measurement of a build that did not deploy would be meaningless: stop the benchmark instead. */
 function requireDeployed(deploy: DeployMeasurement | undefined, label: string): DeployMeasurement {
@@ -100,6 +109,7 @@ export async function measureWrangler(bin: string, site: PreparedSite, latencyMs
       peakRssKiB: Math.max(run.peakTreeRssKiB, run.peakProcessHwmKiB),
       requests: countKinds(stats),
       maxInFlight: stats.maxInFlight,
+      audit: auditOf(stats),
     };
   } finally {
     await standIns.close();
@@ -137,6 +147,7 @@ export async function measureInProcess(
       baselineRssKiB: report.baselineRssKiB,
       requests: countKinds(stats),
       maxInFlight: stats.maxInFlight,
+      audit: auditOf(stats),
       deploy,
     };
     if (!followUp || site.followUpZipPath === undefined) return { sample };
@@ -144,11 +155,13 @@ export async function measureInProcess(
     await standIns.resetStats();
     const second = await runChild(bundles.inProcess, { ...spec, artifacts: [next] }, workDir, 'follow-up');
     const secondDeploy = requireDeployed(second.report.deploys[0], 'follow-up');
+    const secondStats = await standIns.stats();
     return {
       sample,
       followUp: {
         wallMs: secondDeploy.wallMs,
-        requests: countKinds(await standIns.stats()),
+        requests: countKinds(secondStats),
+        audit: auditOf(secondStats),
         deploy: secondDeploy,
       },
     };
@@ -184,6 +197,7 @@ export async function measureLocalMode(
       baselineRssKiB: report.baselineRssKiB,
       requests: countKinds(stats),
       maxInFlight: stats.maxInFlight,
+      audit: auditOf(stats),
       deploy,
     };
   } finally {

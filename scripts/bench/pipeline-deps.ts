@@ -1,6 +1,6 @@
 /**
  * Dependencies of a benchmark run of our pipeline: the production `buildDeps` pointed at the stand-ins,
- * with the bench's probes attached (S3 counting middleware, auditing fetch), and the handlers built over
+ * with the bench's probe attached (an S3 counting middleware), and the handlers built over
  * in-memory queues for the in-process runner.
  */
 import { type Config, readConfig } from '../../lib/config.js';
@@ -12,7 +12,7 @@ import {
 } from '../../lib/handlers/stage-handlers.js';
 import { createRecordingMetrics } from '../../lib/metrics.js';
 import { createMemoryQueues, type DeployStage, type MemoryQueues, type StageHandler } from './in-process.js';
-import { benchLogger, countS3, createAuditingFetch } from './probes.js';
+import { benchLogger, countS3 } from './probes.js';
 import type { CloudflareTarget } from './stand-ins.js';
 
 /** The buckets of infra/local/stack.ts (not imported: it would load s3rver and SQS into the measured process). */
@@ -47,7 +47,6 @@ export interface InProcessPipeline {
   queues: MemoryQueues;
   handlers: Record<DeployStage, StageHandler>;
   s3Counts: ReturnType<typeof countS3>;
-  audit: ReturnType<typeof createAuditingFetch>;
   close(): void;
 }
 
@@ -56,11 +55,9 @@ export async function buildInProcessPipeline(
   s3Endpoint: string,
   cloudflare: CloudflareTarget,
 ): Promise<InProcessPipeline> {
-  const audit = createAuditingFetch();
   const deps = await buildDeps(readBenchConfig(s3Endpoint, cloudflare), 'bench', {
     log: benchLogger,
     metrics: createRecordingMetrics(),
-    fetch: audit.fetch,
   });
   const s3Counts = countS3(deps.s3, deps.config.artifactsBucket);
   const queues = createMemoryQueues();
@@ -77,7 +74,6 @@ export async function buildInProcessPipeline(
       finalize: createFinalizeHandler(stageDeps),
     },
     s3Counts,
-    audit,
     close: () => deps.s3.destroy(),
   };
 }

@@ -167,7 +167,7 @@ function economyRows(results: BenchResults): Row[] {
   const runs = of(results.samples, 'in-process', 0).filter((sample) => sample.deploy !== undefined);
   if (runs.length === 0) return [];
   const group = 'economy per deploy (in-process, no faults)';
-  const buckets = runs.map((sample) => sample.deploy?.audit.askedBuckets.length ?? 0);
+  const buckets = runs.map((sample) => sample.audit.askedBuckets.length);
   const expectedMatches = runs.map((sample, i) =>
     requestsOf(sample.requests) === 2 + (buckets[i] ?? 0) &&
     sample.requests.session === 1 &&
@@ -198,7 +198,7 @@ function economyRows(results: BenchResults): Row[] {
       group,
       'uploaded assets the session did not ask for',
       'n',
-      runs.map((sample) => (sample.deploy === undefined ? 1 : unaskedUploads(sample.deploy.audit).length)),
+      runs.map((sample) => unaskedUploads(sample.audit).length),
       { text: '= 0', ok: (m) => m === 0 },
     ),
   ];
@@ -215,19 +215,19 @@ function economyRows(results: BenchResults): Row[] {
         follow,
         'assets the session asked for',
         'n',
-        results.followUps.map((item) => item.deploy.audit.askedBuckets.flat().length),
+        results.followUps.map((item) => item.audit.askedBuckets.flat().length),
       ),
       row(
         follow,
         'assets uploaded',
         'n',
-        results.followUps.map((item) => item.deploy.audit.uploadedHashes.length),
+        results.followUps.map((item) => item.audit.uploadedHashes.length),
       ),
       row(
         follow,
         'uploaded assets the session did not ask for',
         'n',
-        results.followUps.map((item) => unaskedUploads(item.deploy.audit).length),
+        results.followUps.map((item) => unaskedUploads(item.audit).length),
         { text: '= 0', ok: (m) => m === 0 },
       ),
       row(

@@ -11,7 +11,7 @@ import { type CloudflareEmulatorOptions, resolveEmulatorOptions } from './option
 import { createPersistence } from './persistence.js';
 import { createServer } from './server.js';
 import { createState } from './state.js';
-import type { RequestRecord } from './stats.js';
+import type { AssetAudit, RequestRecord } from './stats.js';
 import { createTokens } from './tokens.js';
 
 /** A deployed script, with its modules and asset bytes, as tests inspect it. */
@@ -34,6 +34,8 @@ export interface EmulatorStats {
   maxInFlightByKind: Partial<Record<RequestKind, number>>;
   /** Responses the emulator refused to send because they broke the contract (should stay empty). */
   contractViolations: string[];
+  /** What upload sessions asked for and which hashes uploads carried, since the last reset. */
+  assets: AssetAudit;
 }
 
 /** A running emulator. */

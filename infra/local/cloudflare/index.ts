@@ -7,4 +7,4 @@ export {
 } from './emulator.js';
 export type { FaultConfig, InjectedStatus, OneShotFault, RequestKind } from './faults.js';
 export type { CloudflareEmulatorOptions, RepeatAfterComplete } from './options.js';
-export type { RequestRecord } from './stats.js';
+export type { AssetAudit, RequestRecord } from './stats.js';

@@ -75,6 +75,7 @@ export function createServer(deps: ServerDeps) {
       now: deps.now,
       uploadClaims,
       persist: deps.persist,
+      audit: tracker,
     };
     const result = await route.handler(context);
     const envelope = successEnvelope(result.result, result.resultInfo);

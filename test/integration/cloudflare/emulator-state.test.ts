@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCloudflareEmulator } from '../../../infra/local/cloudflare/index.js';
+import { createStatsTracker } from '../../../infra/local/cloudflare/stats.js';
 import { createCloudflareClient } from '../../../lib/cloudflare/client.js';
 import {
   assetFile,
@@ -167,6 +168,45 @@ describe('emulator behaviour details', () => {
     expect(await harness.client.getScriptTags(NAMESPACE, 'site')).toEqual(['b', 'c']);
   });
 
+  it('audits what each session asked for and which hashes each upload carried, until a reset', async () => {
+    // Prepare
+    harness = await startCloudflareHarness();
+    const first = await harness.client.openUploadSession(NAMESPACE, 'site', manifestOf(site));
+    await uploadSession(harness.client, first, files);
+    const extra = assetFile('<p>new</p>', 'text/html');
+    const second = await harness.client.openUploadSession(
+      NAMESPACE,
+      'next',
+      manifestOf({ ...site, '/new.html': extra }),
+    );
+
+    // Act: the second session asks only for the new file; the upload also carries a stored one.
+    await harness.client.uploadBucket(second.jwt, [extra, site['/index.html']]);
+    const audit = harness.emulator.stats().assets;
+    harness.emulator.resetStats();
+
+    // Assess
+    expect(audit.sessions).toBe(2);
+    expect(audit.askedBuckets.map((bucket) => [...bucket].sort())).toEqual([
+      files.map((file) => file.hash).sort(),
+      [extra.hash],
+    ]);
+    expect(audit.uploads).toBe(first.buckets.length + 1);
+    expect(audit.uploadedHashes).toEqual([
+      ...files.map((file) => file.hash).filter((hash) => first.buckets.flat().includes(hash)),
+      extra.hash,
+      site['/index.html'].hash,
+    ]);
+    expect(audit.truncated).toBe(false);
+    expect(harness.emulator.stats().assets).toEqual({
+      sessions: 0,
+      askedBuckets: [],
+      uploads: 0,
+      uploadedHashes: [],
+      truncated: false,
+    });
+  });
+
   it('tracks in-flight requests per kind', async () => {
     // Prepare
     harness = await startCloudflareHarness({}, { maxConcurrentRequests: 8 });
@@ -178,5 +218,23 @@ describe('emulator behaviour details', () => {
     // Assess
     expect(harness.emulator.stats().maxInFlightByKind.list).toBe(3);
     expect(harness.emulator.stats().inFlight).toBe(0);
+  });
+});
+
+describe('emulator asset audit bound', () => {
+  it('stops the asset audit at its bound and says so, rather than growing without end', () => {
+    // Prepare
+    const tracker = createStatsTracker();
+    tracker.sessionOpened([['a', 'b']]);
+
+    // Act
+    tracker.partsReceived(new Array<string>(200_000).fill('h'));
+    tracker.partsReceived(['late']);
+
+    // Assess
+    const { assets } = tracker.stats();
+    expect(assets).toMatchObject({ sessions: 1, uploads: 2, truncated: true });
+    expect(assets.askedBuckets).toEqual([['a', 'b']]);
+    expect(assets.uploadedHashes).toEqual([]);
   });
 });

@@ -96,10 +96,12 @@ export function openUploadSession(context: HandlerContext): HandlerResult {
   const subject = { account: session.account, namespace: session.namespace, script, session: session.id };
   const missing = state.missingHashes(session);
   if (missing.length === 0) {
+    context.audit.sessionOpened([]);
     session.completed = true;
     return { status: 200, result: { jwt: tokens.mint('completion', subject), buckets: [] } };
   }
   const buckets = planBuckets(missing, sizes, options.bucketMaxBytes, options.bucketMaxFiles);
+  context.audit.sessionOpened(buckets);
   return { status: 200, result: { jwt: tokens.mint('upload', subject), buckets } };
 }
 
@@ -139,6 +141,7 @@ function readUploadParts(context: HandlerContext, session: UploadSession) {
       throw uploadError(`the multipart body is malformed: ${error.message}`);
     throw error;
   }
+  context.audit.partsReceived(parts.map((part) => part.name));
   if (parts.length === 0) throw uploadError('the upload holds no files');
   const files = new Map<string, { contentType: string | null; content: Buffer }>();
   for (const part of parts) {

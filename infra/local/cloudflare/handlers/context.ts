@@ -26,6 +26,11 @@ export interface HandlerContext {
   uploadClaims: TokenClaims | undefined;
   /** Persists the state (when a `dataDir` is set) before the answer goes out. */
   persist(): Promise<void>;
+  /** The asset audit of `stats()`. */
+  audit: {
+    sessionOpened(buckets: readonly string[][]): void;
+    partsReceived(hashes: readonly string[]): void;
+  };
 }
 
 export interface HandlerResult {
