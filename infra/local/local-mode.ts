@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { RecordedLine } from '../../lib/log.js';
-import type { ResultRecord } from '../../lib/pipeline/records.js';
+import { type ResultRecord, stateKeys } from '../../lib/pipeline/records.js';
 import { putArtifact, waitForResult } from './artifacts.js';
 import { createProgressLogger, type ProgressEvent } from './progress.js';
 import { type ServedScript, type SiteServer, startSiteServer } from './serve.js';
@@ -150,7 +150,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     exampleResult = await deploy(await zipDirectory(directory), tenant, script, newBuildId('example'));
     options.print(`  result    ${describeResult(exampleResult)}`);
     options.print(
-      `  record    s3://${running.config.stateBucket}/results/${tenant}/${script}/${exampleResult.build}.json`,
+      `  record    s3://${running.config.stateBucket}/${stateKeys.result({ tenant, script, build: exampleResult.build })}`,
     );
   }
 
