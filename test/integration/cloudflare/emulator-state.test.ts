@@ -222,6 +222,21 @@ describe('emulator behaviour details', () => {
 });
 
 describe('emulator asset audit bound', () => {
+  it('records a Paid-sized upload of 150,000 parts in one call', () => {
+    // Prepare
+    const tracker = createStatsTracker();
+    const hashes = Array.from({ length: 150_000 }, (_, index) => `h${index}`);
+
+    // Act
+    tracker.partsReceived(hashes);
+
+    // Assess
+    const { assets } = tracker.stats();
+    expect(assets.uploadedHashes).toHaveLength(150_000);
+    expect(assets.uploadedHashes.at(-1)).toBe('h149999');
+    expect(assets.truncated).toBe(false);
+  });
+
   it('stops the asset audit at its bound and says so, rather than growing without end', () => {
     // Prepare
     const tracker = createStatsTracker();
