@@ -63,6 +63,13 @@ function auditOf(stats: EmulatorStats): AssetAudit {
   return stats.assets;
 }
 
+/** What a sample takes from the emulator's stats. */
+const emulatorFigures = (stats: EmulatorStats): Pick<Sample, 'requests' | 'maxInFlight' | 'audit'> => ({
+  requests: countKinds(stats),
+  maxInFlight: stats.maxInFlight,
+  audit: auditOf(stats),
+});
+
 /** A measurement of a build that did not deploy would be meaningless: stop the benchmark instead. */
 function requireDeployed(deploy: DeployMeasurement | undefined, label: string): DeployMeasurement {
   if (deploy === undefined) throw new Error(`${label}: the child reported no deploy`);
@@ -107,9 +114,7 @@ export async function measureWrangler(bin: string, site: PreparedSite, latencyMs
       latencyMs,
       wallMs: run.wallMs,
       peakRssKiB: Math.max(run.peakTreeRssKiB, run.peakProcessHwmKiB),
-      requests: countKinds(stats),
-      maxInFlight: stats.maxInFlight,
-      audit: auditOf(stats),
+      ...emulatorFigures(stats),
     };
   } finally {
     await standIns.close();
@@ -145,9 +150,7 @@ export async function measureInProcess(
       wallMs: deploy.wallMs,
       peakRssKiB: Math.max(report.maxRssKiB, run.peakProcessHwmKiB),
       baselineRssKiB: report.baselineRssKiB,
-      requests: countKinds(stats),
-      maxInFlight: stats.maxInFlight,
-      audit: auditOf(stats),
+      ...emulatorFigures(stats),
       deploy,
     };
     if (!followUp || site.followUpZipPath === undefined) return { sample };
@@ -195,9 +198,7 @@ export async function measureLocalMode(
       wallMs: deploy.wallMs,
       peakRssKiB: Math.max(report.maxRssKiB, run.peakProcessHwmKiB),
       baselineRssKiB: report.baselineRssKiB,
-      requests: countKinds(stats),
-      maxInFlight: stats.maxInFlight,
-      audit: auditOf(stats),
+      ...emulatorFigures(stats),
       deploy,
     };
   } finally {
